@@ -1,0 +1,50 @@
+# Two commands do all set-up (see README): `make run` and `make test`.
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+FLASK  := FLASK_APP=marketplace $(BIN)/flask
+PYTHON ?= python3
+
+.PHONY: install run test test-fast test-postgres lint format system-deps translations
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+## install, migrate, load demo data and serve on http://127.0.0.1:5000 (SQLite)
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+## what a new machine lacks for the browser tests (Debian chromium and Chinese fonts)
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi wqy; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; \
+	  else echo "run as root once: apt-get install -y chromium fonts-wqy-zenhei" >&2; exit 1; fi; \
+	fi
+
+## install everything and run lint + the whole suite (unit, integration, browser) on SQLite;
+## set TEST_DATABASE_URL=postgresql+psycopg://... to run it on PostgreSQL
+test: install system-deps lint
+	$(BIN)/pytest
+
+test-postgres: install system-deps
+	$(PYTHON) .ci/pg_test.py
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o messages.pot .
+	$(BIN)/pybabel update -i messages.pot -d marketplace/translations
+	$(BIN)/pybabel compile -d marketplace/translations

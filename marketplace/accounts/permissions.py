@@ -1,0 +1,82 @@
+"""Access checks as plain functions. Each answers False unless a rule says yes (fail closed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from marketplace.accounts.models import OrgKind, Role
+from marketplace.errors import NotFound, PermissionDenied
+
+
+def _active(user: Any) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.active)
+
+
+def same_org(user: Any, obj: Any) -> bool:
+    return (
+        _active(user)
+        and user.organization_id is not None
+        and user.organization_id == getattr(obj, "organization_id", None)
+    )
+
+
+def can_create_case(user: Any) -> bool:
+    return (
+        _active(user)
+        and user.role == Role.social_worker
+        and user.organization is not None
+        and user.organization.kind in (OrgKind.civil_affairs, OrgKind.ngo, OrgKind.platform)
+    )
+
+
+def can_see_case_internals(user: Any, case: Any) -> bool:
+    """The case's organization (social workers, reviewers, admins) or a platform reviewer."""
+    if same_org(user, case) and user.role in (Role.social_worker, Role.reviewer, Role.admin):
+        return True
+    return is_platform_reviewer(user)
+
+
+def can_view_private(user: Any, case: Any) -> bool:
+    return same_org(user, case) and user.role in (Role.social_worker, Role.reviewer, Role.admin)
+
+
+def can_edit_case(user: Any, case: Any) -> bool:
+    return same_org(user, case) and user.role == Role.social_worker
+
+
+def is_platform_reviewer(user: Any) -> bool:
+    return (
+        _active(user)
+        and user.role == Role.reviewer
+        and user.organization is not None
+        and user.organization.kind == OrgKind.platform
+    )
+
+
+def can_review_cases(user: Any) -> bool:
+    """Reviewers of a civil-affairs or platform organization."""
+    return (
+        _active(user)
+        and user.role == Role.reviewer
+        and user.organization is not None
+        and user.organization.kind in (OrgKind.civil_affairs, OrgKind.platform)
+    )
+
+
+def can_review_case(user: Any, case: Any) -> bool:
+    """A reviewer of the case's own office or of the platform; never the case's submitter."""
+    if not can_review_cases(user):
+        return False
+    if case.submitted_by_id == user.id or case.owner_id == user.id:
+        return False
+    return user.organization.kind == OrgKind.platform or same_org(user, case)
+
+
+def require(allowed: bool, hide: bool = False) -> None:
+    """Raise 403 (or 404 when the object's existence is itself private) unless ``allowed``."""
+    if not allowed:
+        if hide:
+            raise NotFound(_l("Not found."))
+        raise PermissionDenied(_l("You do not have permission to do this."))

@@ -1,0 +1,143 @@
+"""Domain errors and the error handlers for HTML pages and the JSON API.
+
+Services raise :class:`DomainError` subclasses; the API turns them into
+``{"error": code, "message": ..., "details": {...}}`` with the error's status; views flash them.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "server_error",
+}
+
+
+class DomainError(Exception):
+    """A business rule refused the request. ``message`` is translatable and shown to users."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(
+        self, message: Any, details: dict[str, Any] | None = None, code: str | None = None
+    ):
+        super().__init__(str(message))
+        self.message = message
+        self.details = details or {}
+        if code:
+            self.code = code
+
+
+class ValidationFailed(DomainError):
+    status = 422
+    code = "validation_error"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class PermissionDenied(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_body(status: int, message: str, details: Any = None, code: str | None = None) -> Any:
+    response = jsonify(
+        {"error": code or _CODES.get(status, "error"), "message": message, "details": details or {}}
+    )
+    response.status_code = status
+    return response
+
+
+def _http_message(error: HTTPException) -> str:
+    status = error.code or 500
+    messages = {
+        400: _l("The request could not be understood."),
+        401: _l("Please sign in first."),
+        403: _l("You do not have permission to do this."),
+        404: _l("Not found."),
+        405: _l("This method is not allowed here."),
+        409: _l("The request conflicts with the current state."),
+        413: _l("The request is too large."),
+        415: _l("Unsupported content type."),
+        422: _l("Some fields are not valid."),
+        429: _l("Too many requests. Please wait a moment."),
+    }
+    return str(messages.get(status, error.name))
+
+
+def json_error_response(error: HTTPException) -> Any:
+    """Turn any HTTP error (incl. flask-smorest/webargs 422s) into the contract's JSON body."""
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    details: Any = data.get("messages") or {}
+    if isinstance(details, dict) and set(details) <= {"json", "query", "form", "files", "path"}:
+        # webargs nests by location; flatten the common single-location case
+        if len(details) == 1:
+            details = next(iter(details.values()))
+    message = data.get("message") if isinstance(data.get("message"), str) else None
+    response = error_body(status, message or _http_message(error), details)
+    if hasattr(error, "get_headers"):
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+    return response
+
+
+def register_errorhandlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError) -> Any:
+        if wants_json():
+            return error_body(error.status, str(error.message), error.details, error.code)
+        return render_template(
+            "errors/error.html", status=error.status, message=str(error.message)
+        ), error.status
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException) -> Any:
+        if wants_json():
+            return json_error_response(error)
+        status = error.code or 500
+        return render_template(
+            "errors/error.html", status=status, message=_http_message(error)
+        ), status
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception) -> Any:  # pragma: no cover - exercised on bugs
+        if isinstance(error, HTTPException):
+            return handle_http_error(error)
+        log.exception("unhandled error", extra={"path": request.path})
+        message = _("Something went wrong on our side. Nothing was changed.")
+        if wants_json():
+            return error_body(500, message)
+        return render_template("errors/error.html", status=500, message=message), 500

@@ -1,0 +1,399 @@
+"""The ledger's one write path (``post_entry``), corrections, queries and verification.
+
+See ``marketplace/ledger/core.py`` for the design overview. Everything here runs in the caller's
+transaction: the caller commits once, so a money event and the state change that caused it are
+stored together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from marketplace.accounts.models import User
+from marketplace.cases.models import Case
+from marketplace.db_types import utcnow
+from marketplace.errors import Conflict
+from marketplace.extensions import db
+from marketplace.ledger.core import (
+    GENESIS,
+    NEGATIVE_ALLOWED,
+    AccountKind,
+    EntryDraft,
+    InvariantViolation,
+    PostingDraft,
+    Side,
+    balance_deltas,
+    check_entry,
+    entry_hash,
+)
+from marketplace.ledger.models import JournalEntry, LedgerAccount, LedgerHead, Posting
+
+WORLD_DONORS = "world:donors"
+WORLD_PAYEES = "world:payees"
+WORLD_REFUNDS = "world:refunds"
+#: NGOs' own money: a money project's budget comes from here into ``project:<id>``
+WORLD_NGOS = "world:ngos"
+CLEARING = "clearing:stripe"
+POOL = "pool:rules"
+FEES = "fees:payments"
+#: credits out of a case account in these entries give money back (it no longer counts as received)
+RETURNING_KINDS = frozenset({"refund", "reallocation"})
+
+_FIXED = {
+    WORLD_DONORS: AccountKind.world,
+    WORLD_PAYEES: AccountKind.world,
+    WORLD_REFUNDS: AccountKind.world,
+    WORLD_NGOS: AccountKind.world,
+    CLEARING: AccountKind.clearing,
+    POOL: AccountKind.pool,
+    FEES: AccountKind.fees,
+}
+
+
+class LedgerRefused(Conflict):
+    """``post_entry`` refused an entry because an invariant would break."""
+
+    code = "ledger_refused"
+
+
+# ---- accounts ---------------------------------------------------------------------------------
+
+
+def get_account(
+    code: str, kind: AccountKind | None = None, case_id: int | None = None
+) -> LedgerAccount:
+    """The account with this code, created on first use (fixed codes know their kind)."""
+    account = db.session.scalar(select(LedgerAccount).where(LedgerAccount.code == code))
+    if account is not None:
+        return account
+    kind = kind or _FIXED.get(code)
+    if kind is None:
+        raise LedgerRefused(_l("Unknown ledger account."), {"account": code})
+    try:
+        with db.session.begin_nested():
+            account = LedgerAccount(
+                code=code, kind=kind, case_id=case_id, balance_fen=0, received_fen=0
+            )
+            db.session.add(account)
+    except IntegrityError:  # created meanwhile by a concurrent transaction
+        account = db.session.scalar(select(LedgerAccount).where(LedgerAccount.code == code))
+        assert account is not None  # noqa: S101 - the unique violation proves it exists
+    return account
+
+
+def case_account(case: Case) -> LedgerAccount:
+    return get_account(f"case:{case.ref}", AccountKind.case, case.id)
+
+
+def fund_account(fund_id: int) -> LedgerAccount:
+    return get_account(f"fund:{fund_id}", AccountKind.fund)
+
+
+def project_account(project_id: int) -> LedgerAccount:
+    return get_account(f"project:{project_id}", AccountKind.project)
+
+
+# ---- the one write path -----------------------------------------------------------------------
+
+
+def _received_deltas(draft: EntryDraft, accounts: dict[str, LedgerAccount]) -> list[int]:
+    deltas = []
+    for p in draft.postings:
+        delta = 0
+        if accounts[p.account].kind == AccountKind.case and draft.kind != "reversal":
+            if p.side == Side.debit:
+                delta = p.amount_fen
+            elif draft.kind in RETURNING_KINDS:
+                delta = -p.amount_fen
+        deltas.append(delta)
+    return deltas
+
+
+def _residual(case_id: int | None) -> int:
+    from marketplace.cases.services import residual_fen
+
+    case = db.session.get(Case, case_id) if case_id else None
+    return residual_fen(case) if case else 0
+
+
+def post_entry(
+    draft: EntryDraft,
+    actor: User | None = None,
+    received_deltas: list[int] | None = None,
+    reverses: JournalEntry | None = None,
+) -> JournalEntry:
+    """Check every invariant, then write one journal entry and its postings.
+
+    Balances are moved with conditional UPDATEs (``... WHERE balance + delta >= 0``) so that two
+    transactions cannot overdraw an account or overfund a case even on SQLite, where row locks do
+    not exist; the chain head is advanced the same way, so the hash chain cannot fork. It all
+    happens inside a savepoint: a refused entry leaves the caller's transaction as it was.
+
+    Raises:
+        LedgerRefused: unbalanced, non-positive or non-integer amounts, an account would go
+            negative, a case would receive more than its residual need, or a concurrent write.
+    """
+    try:
+        check_entry(draft)
+    except InvariantViolation as exc:
+        raise LedgerRefused(str(exc), {"rule": exc.code}) from exc
+    accounts = {p.account: get_account(p.account) for p in draft.postings}
+    received = received_deltas or _received_deltas(draft, accounts)
+    with db.session.begin_nested():  # a refusal leaves nothing behind in the caller's transaction
+        for code, delta in balance_deltas(draft.postings).items():
+            _move_balance(accounts[code], delta)
+        for posting, delta in zip(draft.postings, received, strict=True):
+            if delta:
+                _move_received(accounts[posting.account], delta)
+        return _append(draft, accounts, received, actor, reverses)
+
+
+def _move_balance(account: LedgerAccount, delta: int) -> None:
+    stmt = (
+        update(LedgerAccount)
+        .where(LedgerAccount.id == account.id)
+        .values(balance_fen=LedgerAccount.balance_fen + delta)
+    )
+    if account.kind not in NEGATIVE_ALLOWED:
+        stmt = stmt.where(LedgerAccount.balance_fen + delta >= 0)
+    if db.session.execute(stmt).rowcount != 1:
+        raise LedgerRefused(
+            _l("Not enough money in %(account)s.", account=account.code),
+            {"rule": "negative_balance", "account": account.code},
+        )
+    db.session.expire(account, ["balance_fen"])
+
+
+def _move_received(account: LedgerAccount, delta: int) -> None:
+    need = _residual(account.case_id)
+    stmt = (
+        update(LedgerAccount)
+        .where(
+            LedgerAccount.id == account.id,
+            LedgerAccount.received_fen + delta >= 0,
+            LedgerAccount.received_fen + delta <= need,
+        )
+        .values(received_fen=LedgerAccount.received_fen + delta)
+    )
+    if db.session.execute(stmt).rowcount != 1:
+        raise LedgerRefused(
+            _l("This would give the case more than it still needs."),
+            {"rule": "overfunded", "account": account.code, "need_fen": need},
+        )
+    db.session.expire(account, ["received_fen"])
+
+
+def _head() -> LedgerHead:
+    head = db.session.scalar(select(LedgerHead).where(LedgerHead.id == 1).with_for_update())
+    if head is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(LedgerHead(id=1, seq=0, hash=GENESIS))
+        except IntegrityError:
+            pass
+        head = db.session.scalar(select(LedgerHead).where(LedgerHead.id == 1).with_for_update())
+    assert head is not None  # noqa: S101
+    return head
+
+
+def _append(
+    draft: EntryDraft,
+    accounts: dict[str, LedgerAccount],
+    received: list[int],
+    actor: User | None,
+    reverses: JournalEntry | None,
+) -> JournalEntry:
+    head = _head()
+    seq, prev = head.seq + 1, head.hash
+    created_at = utcnow()
+    digest = entry_hash(
+        prev, seq, draft.kind, draft.memo, created_at.isoformat(), _rows(draft.postings)
+    )
+    advanced = db.session.execute(
+        update(LedgerHead)
+        .where(LedgerHead.id == 1, LedgerHead.seq == head.seq)
+        .values(seq=seq, hash=digest)
+    ).rowcount
+    if advanced != 1:
+        raise LedgerRefused(_l("Another payment was recorded at the same moment. Try again."))
+    db.session.expire(head)
+    entry = JournalEntry(
+        seq=seq,
+        kind=draft.kind,
+        memo=draft.memo,
+        ref=draft.ref,
+        created_at=created_at,
+        created_by_id=actor.id if actor else None,
+        reverses_id=reverses.id if reverses else None,
+        meta=dict(draft.meta),
+        prev_hash=prev,
+        hash=digest,
+        postings=[
+            Posting(
+                account_id=accounts[p.account].id,
+                side=p.side,
+                amount_fen=p.amount_fen,
+                need_line_id=p.need_line_id,
+                received_delta_fen=delta,
+            )
+            for p, delta in zip(draft.postings, received, strict=True)
+        ],
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def _rows(postings: Iterable[PostingDraft]) -> list[tuple[str, str, int, int | None]]:
+    return [(p.account, p.side.value, p.amount_fen, p.need_line_id) for p in postings]
+
+
+def reverse_entry(entry: JournalEntry, actor: User | None, memo: str) -> JournalEntry:
+    """Correct an entry with its mirror image; the original stays as it was."""
+    if db.session.scalar(select(JournalEntry.id).where(JournalEntry.reverses_id == entry.id)):
+        raise LedgerRefused(_l("This entry has already been reversed."))
+    if entry.kind == "reversal":
+        raise LedgerRefused(_l("A reversal cannot itself be reversed; post a new entry."))
+    draft = EntryDraft(
+        kind="reversal",
+        memo=memo,
+        ref=f"reverses:{entry.seq}",
+        postings=tuple(
+            PostingDraft(
+                p.account.code,
+                Side.credit if p.side == Side.debit else Side.debit,
+                p.amount_fen,
+                p.need_line_id,
+            )
+            for p in entry.postings
+        ),
+        reverses_seq=entry.seq,
+    )
+    received = [-p.received_delta_fen for p in entry.postings]
+    return post_entry(draft, actor, received_deltas=received, reverses=entry)
+
+
+# ---- queries ----------------------------------------------------------------------------------
+
+
+def balance(code: str) -> int:
+    value = db.session.scalar(select(LedgerAccount.balance_fen).where(LedgerAccount.code == code))
+    return int(value or 0)
+
+
+def received_by_line(case: Case) -> dict[int | None, int]:
+    """Money received for the case per need line (None: for the case as a whole)."""
+    rows = db.session.execute(
+        select(Posting.need_line_id, func.coalesce(func.sum(Posting.received_delta_fen), 0))
+        .join(LedgerAccount, Posting.account_id == LedgerAccount.id)
+        .where(LedgerAccount.case_id == case.id)
+        .group_by(Posting.need_line_id)
+    ).all()
+    return {line: int(total) for line, total in rows}
+
+
+def case_entries(case: Case) -> list[JournalEntry]:
+    """Every journal entry that touches the case's account, in chain order."""
+    touching = (
+        select(Posting.entry_id)
+        .join(LedgerAccount, Posting.account_id == LedgerAccount.id)
+        .where(LedgerAccount.case_id == case.id)
+    )
+    return list(
+        db.session.scalars(
+            select(JournalEntry).where(JournalEntry.id.in_(touching)).order_by(JournalEntry.seq)
+        )
+    )
+
+
+# ---- verification -----------------------------------------------------------------------------
+
+
+def verify() -> list[str]:
+    """Recompute the hash chain and every invariant from the postings. Returns the problems."""
+    problems: list[str] = []
+    balances: dict[int, int] = {}
+    received: dict[int, int] = {}
+    accounts = {a.id: a for a in db.session.scalars(select(LedgerAccount))}
+    prev, expected_seq = GENESIS, 1
+    for entry in db.session.scalars(select(JournalEntry).order_by(JournalEntry.seq)):
+        problems += _verify_entry(entry, prev, expected_seq, accounts)
+        for p in entry.postings:
+            signed = p.amount_fen if p.side == Side.debit else -p.amount_fen
+            balances[p.account_id] = balances.get(p.account_id, 0) + signed
+            received[p.account_id] = received.get(p.account_id, 0) + p.received_delta_fen
+        prev, expected_seq = entry.hash, entry.seq + 1
+    head = db.session.get(LedgerHead, 1)
+    if head is not None and (head.seq, head.hash) != (expected_seq - 1, prev):
+        problems.append(f"chain head {head.seq} does not match the last entry {expected_seq - 1}")
+    problems += _verify_balances(accounts, balances, received)
+    return problems
+
+
+def _verify_entry(
+    entry: JournalEntry, prev: str, expected_seq: int, accounts: dict[int, LedgerAccount]
+) -> list[str]:
+    problems = []
+    if entry.seq != expected_seq:
+        problems.append(f"entry {entry.seq}: expected sequence number {expected_seq}")
+    if entry.prev_hash != prev:
+        problems.append(f"entry {entry.seq}: previous hash does not match the chain")
+    rows = [
+        (accounts[p.account_id].code, p.side.value, p.amount_fen, p.need_line_id)
+        for p in entry.postings
+    ]
+    digest = entry_hash(
+        entry.prev_hash, entry.seq, entry.kind, entry.memo, entry.created_at.isoformat(), rows
+    )
+    if digest != entry.hash:
+        problems.append(f"entry {entry.seq}: contents do not match its hash (tampered?)")
+    draft = EntryDraft(entry.kind, entry.memo, tuple(PostingDraft(*r) for r in rows))
+    try:
+        check_entry(draft)
+    except InvariantViolation as exc:
+        problems.append(f"entry {entry.seq}: {exc}")
+    return problems
+
+
+def _verify_balances(
+    accounts: dict[int, LedgerAccount], balances: dict[int, int], received: dict[int, int]
+) -> list[str]:
+    problems = []
+    if sum(balances.values()) != 0:
+        problems.append(f"the journal does not sum to zero ({sum(balances.values())})")
+    for account in accounts.values():
+        computed = balances.get(account.id, 0)
+        if computed != account.balance_fen:
+            problems.append(
+                f"{account.code}: stored balance {account.balance_fen} != postings {computed}"
+            )
+        if computed < 0 and account.kind not in NEGATIVE_ALLOWED:
+            problems.append(f"{account.code}: negative balance {computed}")
+        got = received.get(account.id, 0)
+        if got != account.received_fen:
+            problems.append(
+                f"{account.code}: stored received {account.received_fen} != postings {got}"
+            )
+        if account.kind == AccountKind.case and got > _residual(account.case_id):
+            problems.append(f"{account.code}: received {got} exceeds the case's need")
+    return problems
+
+
+def platform_totals() -> dict[str, int]:
+    """Raised, held, paid out and refunded, straight from account balances (never a counter)."""
+    rows = dict(db.session.execute(select(LedgerAccount.code, LedgerAccount.balance_fen)).all())
+    held = db.session.scalar(
+        select(func.coalesce(func.sum(LedgerAccount.balance_fen), 0)).where(
+            LedgerAccount.kind.not_in((AccountKind.world, AccountKind.project))
+        )
+    )
+    return {
+        "raised_fen": -int(rows.get(WORLD_DONORS, 0)),
+        "held_fen": int(held or 0),
+        "disbursed_fen": int(rows.get(WORLD_PAYEES, 0)),
+        "refunded_fen": int(rows.get(WORLD_REFUNDS, 0)),
+    }

@@ -1,0 +1,581 @@
+"""One case, one plan: candidate sources from the database, scoring and plan building through
+the pure ``matching`` library, and acceptance that commits every money item through the ledger
+and creates referrals for service items, in one transaction.
+
+Sources: paid rule pledges waiting in the pool (``pool:<pledge id>``), company funds
+(``fund:<id>``, general grants within their per-case cap) and NGO projects (``project:<id>``:
+money from their ledger-recorded budget, or service units within this month's capacity).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from typing import Any
+
+from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from marketplace.accounts import permissions
+from marketplace.accounts.models import User
+from marketplace.accounts.notifications import notify
+from marketplace.audit.services import record
+from marketplace.cases.models import Case, NeedLine
+from marketplace.cases.services import refresh_figures
+from marketplace.cases.states import CaseStatus
+from marketplace.db_types import utcnow
+from marketplace.donors.models import CompanyFund, Pledge, PledgeStatus
+from marketplace.errors import Conflict, NotFound
+from marketplace.extensions import db
+from marketplace.ledger import services as ledger
+from marketplace.ledger.core import EntryDraft, PostingDraft, Side
+from marketplace.ngos import services as ngos
+from marketplace.plans.models import Plan, PlanItem, PlanStatus, SourceKind
+from matching.plan import build_plan as engine_build_plan
+from matching.scoring import rank
+from matching.types import Need, Source, Weights
+
+ANONYMOUS = "爱心人士"
+
+
+def weights() -> Weights:
+    configured = current_app.config.get("MATCHING_WEIGHTS") if has_app_context() else None
+    return Weights.from_mapping(configured) if configured else Weights()
+
+
+# ---- the case as the engine sees it -----------------------------------------------------------
+
+
+def urgency_of(case: Case) -> int:
+    """1 (can wait) .. 5 (life or safety): emergencies first, then health and disaster."""
+    if case.emergency:
+        return 5
+    if {"medical", "disaster"} & set(case.categories):
+        return 4
+    return 3
+
+
+def case_needs(case: Case) -> list[Need]:
+    """Open need lines with what is still missing: money not yet received, units not referred."""
+    received = ledger.received_by_line(case)
+    referred = _referred_units(case)
+    # money given to the case as a whole, and open checkouts, also reduce what plans may add
+    from marketplace.donors.services import available_fen
+
+    room = available_fen(case)
+    needs = []
+    for line in case.need_lines:
+        if line.status != "open":
+            continue
+        if line.kind == "service":
+            missing_units = max((line.units or 0) - referred.get(line.id, 0), 0)
+            if missing_units:
+                needs.append(_need(case, line, 0, missing_units))
+        else:
+            missing = min(max((line.amount_fen or 0) - received.get(line.id, 0), 0), room)
+            room -= missing
+            if missing:
+                needs.append(_need(case, line, missing, None))
+    return needs
+
+
+def _need(case: Case, line: NeedLine, amount: int, units: int | None) -> Need:
+    return Need(
+        id=str(line.id),
+        case=case.ref,
+        amount_fen=amount,
+        urgency=urgency_of(case),
+        category=line.category,
+        region=case.region,
+        age_band=case.age_band,
+        kind=line.kind,
+        units=units,
+        deadline_days=None,
+    )
+
+
+def _referred_units(case: Case) -> dict[int, int]:
+    from marketplace.ngos.models import Referral, ReferralStatus
+
+    rows = db.session.execute(
+        select(Referral.need_line_id, func.sum(Referral.units))
+        .where(
+            Referral.case_id == case.id,
+            Referral.status.in_(
+                (ReferralStatus.pending, ReferralStatus.accepted, ReferralStatus.delivered)
+            ),
+        )
+        .group_by(Referral.need_line_id)
+    ).all()
+    return {line: int(units) for line, units in rows}
+
+
+def candidate_sources(case: Case) -> list[Source]:
+    """Every source that could serve this case, as engine ``Source`` values (per-case caps are
+    what is left after earlier gifts from the same source). Reads in a handful of queries."""
+    sources = _pool_sources()
+    given = _given_to_case(case)
+    for fund in db.session.scalars(select(CompanyFund).where(CompanyFund.active.is_(True))):
+        balance = ledger.balance(f"fund:{fund.id}")
+        if balance > 0:
+            cap = _left(fund.per_case_cap_fen, given.get(f"fund:{fund.id}", 0))
+            sources.append(_fund_source(fund, balance, cap))
+    snapshot = ngos.project_snapshot()
+    for project in db.session.scalars(ngos.active_projects_query()):
+        if not ngos.project_fits(project, case):
+            continue
+        state = snapshot.get(project.id, {"budget": 0, "units": 0, "track": 0.5})
+        money = int(state["budget"]) if project.kind.value != "service" else 0
+        units = int(state["units"]) if project.kind.value != "money" else 0
+        if money > 0 or units > 0:
+            cap = _left(project.per_case_cap_fen, given.get(f"project:{project.id}", 0))
+            sources.append(_project_source(project, max(money, 0), units, cap, state["track"]))
+    return sources
+
+
+def _pool_sources() -> list[Source]:
+    """Paid rule pledges with money left, read as plain rows (no ORM objects per pledge)."""
+    from marketplace.accounts.models import User
+
+    rows = db.session.execute(
+        select(
+            Pledge.id,
+            Pledge.rule,
+            Pledge.amount_fen,
+            Pledge.placed_fen,
+            Pledge.anonymous,
+            User.display_name,
+        )
+        .join(User, Pledge.donor_id == User.id)
+        .where(
+            Pledge.rule.is_not(None),
+            Pledge.status == PledgeStatus.paid,
+            Pledge.placed_fen < Pledge.amount_fen,
+        )
+    )
+    return [
+        Source(
+            id=f"pool:{pid}",
+            kind="pledge",
+            amount_fen=amount - placed,
+            categories=tuple((rule or {}).get("categories") or ()),
+            regions=((rule or {})["region"],) if (rule or {}).get("region") else (),
+            age_bands=((rule or {})["age_band"],) if (rule or {}).get("age_band") else (),
+            name=ANONYMOUS if anonymous else (name or ANONYMOUS),
+        )
+        for pid, rule, amount, placed, anonymous, name in rows
+    ]
+
+
+def _given_to_case(case: Case) -> dict[str, int]:
+    """What each source account already gave this case (for per-case caps)."""
+    from marketplace.ledger.models import LedgerAccount, Posting
+
+    case_entries = (
+        select(Posting.entry_id)
+        .join(LedgerAccount, Posting.account_id == LedgerAccount.id)
+        .where(LedgerAccount.case_id == case.id)
+    )
+    rows = db.session.execute(
+        select(LedgerAccount.code, func.sum(Posting.amount_fen))
+        .join(Posting, Posting.account_id == LedgerAccount.id)
+        .where(Posting.entry_id.in_(case_entries), Posting.side == Side.credit)
+        .group_by(LedgerAccount.code)
+    ).all()
+    return {code: int(total) for code, total in rows}
+
+
+def _left(cap: int | None, given: int) -> int | None:
+    return None if cap is None else max(cap - given, 0)
+
+
+def _pool_source(pledge: Pledge) -> Source:
+    rule = pledge.rule or {}
+    return Source(
+        id=f"pool:{pledge.id}",
+        kind="pledge",
+        amount_fen=pledge.amount_fen - pledge.placed_fen,
+        categories=tuple(rule.get("categories") or ()),
+        regions=(rule["region"],) if rule.get("region") else (),
+        age_bands=(rule["age_band"],) if rule.get("age_band") else (),
+        name=ANONYMOUS if pledge.anonymous else pledge.donor.display_name,
+    )
+
+
+def _fund_source(fund: CompanyFund, balance: int, cap: int | None) -> Source:
+    return Source(
+        id=f"fund:{fund.id}",
+        kind="fund",
+        amount_fen=balance,
+        categories=tuple(fund.categories or ()),
+        regions=(fund.region,) if fund.region else (),
+        per_case_cap_fen=cap,
+        home_region=fund.organization.region,
+        name=fund.organization.name,
+    )
+
+
+def _project_source(
+    project: Any, money: int, units: int, cap: int | None, track: float | None = None
+) -> Source:
+    return Source(
+        id=f"project:{project.id}",
+        kind="project",
+        amount_fen=money,
+        categories=tuple(project.categories),
+        regions=tuple(project.regions),
+        age_bands=tuple(project.age_bands),
+        per_case_cap_fen=cap,
+        service_units=units or None,
+        home_region=project.organization.region,
+        track_record=ngos.track_record(project) if track is None else track,
+        name=project.organization.name,
+    )
+
+
+# ---- matches and plans ------------------------------------------------------------------------
+
+
+def matches(case: Case, limit: int = 10) -> list[dict[str, Any]]:
+    """Scored sources per open need line, best first, with each factor's value."""
+    sources = candidate_sources(case)
+    names = {s.id: s.name for s in sources}
+    result = []
+    for need in case_needs(case):
+        scored = rank(sources, need, weights())[:limit]
+        result.append(
+            {
+                "need_line_id": int(need.id),
+                "missing_fen": need.amount_fen,
+                "missing_units": need.units,
+                "sources": [
+                    {
+                        "source": s.source_id,
+                        "name": names.get(s.source_id, ""),
+                        "score": round(s.total, 4),
+                        "factors": [_factor(f) for f in s.factors],
+                    }
+                    for s in scored
+                ],
+            }
+        )
+    return result
+
+
+def _factor(f: Any) -> dict[str, Any]:
+    return {
+        "name": f.name,
+        "value": round(f.value, 4),
+        "weight": f.weight,
+        "contribution": round(f.contribution, 4),
+        "label_zh": _named_categories(f.label_zh, "zh_CN"),
+        "label_en": _named_categories(f.label_en, "en"),
+    }
+
+
+def _named_categories(label: str, locale: str) -> str:
+    """The engine names categories by code ("medical"); people read "医疗" / "Medical"."""
+    if not has_app_context():
+        return label
+    for code, name in _category_names(locale).items():
+        if code in label:
+            label = label.replace(code, name)
+    return label
+
+
+@functools.cache
+def _category_names(locale: str) -> dict[str, str]:
+    from flask_babel import force_locale
+
+    from marketplace.cases.reference import CATEGORIES
+
+    with force_locale(locale):
+        return {code: str(name) for code, name in CATEGORIES.items()}
+
+
+def _next_version(case: Case) -> int:
+    current = db.session.scalar(select(func.max(Plan.version)).where(Plan.case_id == case.id))
+    return int(current or 0) + 1
+
+
+def build_plan(actor: User | None, case: Case, status: PlanStatus = PlanStatus.draft) -> Plan:
+    """Build and store a new plan version for the case (earlier open versions are superseded)."""
+    if actor is not None:
+        permissions.require(permissions.can_edit_case(actor, case), hide=True)
+    if case.status != CaseStatus.published:
+        raise Conflict(_l("Plans are built for published cases."))
+    sources = candidate_sources(case)
+    by_id = {s.id: s for s in sources}
+    needs = case_needs(case)
+    result = engine_build_plan(needs, sources, weights())
+    scores = {(s.source_id, s.need_id): s for n in needs for s in rank(sources, n, weights())}
+    _supersede_open_plans(case)
+    plan = Plan(
+        case_id=case.id,
+        version=_next_version(case),
+        status=status,
+        created_by_id=actor.id if actor else None,
+        missing={k: v for k, v in result.missing.items() if v},
+    )
+    for item in result.items:
+        kind, _, raw_id = item.source_id.partition(":")
+        score = scores.get((item.source_id, item.need_id))
+        plan.items.append(
+            PlanItem(
+                need_line_id=int(item.need_id),
+                source_kind=SourceKind(kind),
+                source_id=int(raw_id),
+                amount_fen=item.amount_fen,
+                units=item.units,
+                score=score.total if score else 0.0,
+                factors=[_factor(f) for f in score.factors] if score else [],
+                public_name=by_id[item.source_id].name if item.source_id in by_id else "",
+            )
+        )
+    db.session.add(plan)
+    db.session.flush()
+    record(actor, "plan.build", "case", case.ref, version=plan.version, items=len(plan.items))
+    return plan
+
+
+def _supersede_open_plans(case: Case) -> None:
+    db.session.execute(
+        update(Plan)
+        .where(Plan.case_id == case.id, Plan.status.in_((PlanStatus.draft, PlanStatus.proposed)))
+        .values(status=PlanStatus.superseded)
+    )
+
+
+def get_plan(plan_id: int) -> Plan:
+    plan = db.session.get(Plan, plan_id) if 0 < plan_id < 2**31 else None
+    if plan is None:
+        raise NotFound(_l("No such plan."))
+    return plan
+
+
+def edit_item(
+    actor: User, item: PlanItem, amount_fen: int | None = None, remove: bool = False
+) -> None:
+    """Remove an item or lower its amount (raising it could pass what the source offered)."""
+    plan = item.plan
+    permissions.require(permissions.can_edit_case(actor, plan.case), hide=True)
+    if plan.status not in (PlanStatus.draft, PlanStatus.proposed):
+        raise Conflict(_l("Only a plan that is not accepted can be edited."))
+    if remove:
+        db.session.delete(item)
+    elif amount_fen is not None:
+        if not 0 < amount_fen <= item.amount_fen:
+            raise Conflict(_l("An amount can only be lowered here; build a new plan for more."))
+        item.amount_fen = amount_fen
+    plan.status = PlanStatus.draft
+    db.session.flush()
+
+
+def accept_plan(actor: User, plan: Plan) -> Plan:
+    """Commit every money item through the ledger and refer every service item, in the caller's
+    transaction. Any source that is no longer available refuses the whole plan (build again)."""
+    case = plan.case
+    permissions.require(permissions.can_edit_case(actor, case), hide=True)
+    done = db.session.execute(
+        update(Plan)
+        .where(Plan.id == plan.id, Plan.status.in_((PlanStatus.draft, PlanStatus.proposed)))
+        .values(status=PlanStatus.accepted, accepted_at=utcnow(), accepted_by_id=actor.id)
+    ).rowcount
+    db.session.expire(plan)
+    if done != 1:
+        raise Conflict(_l("This plan was already accepted or replaced."))
+    if case.status != CaseStatus.published:
+        raise Conflict(_l("Plans are accepted for published cases."))
+    lines = {line.id: line for line in case.need_lines}
+    for item in plan.items:
+        if item.amount_fen:
+            _commit_money(case, item)
+        if item.units:
+            project = ngos.get_project(item.source_id)
+            ngos.refer(actor, case, lines[item.need_line_id], project, item.units)
+    refresh_figures(case)
+    db.session.flush()
+    record(actor, "plan.accept", "case", case.ref, version=plan.version)
+    return plan
+
+
+def _commit_money(case: Case, item: PlanItem) -> None:
+    from marketplace.donors.services import _reserve
+
+    if not _reserve(case, item.amount_fen):
+        raise Conflict(_l("The case no longer needs this much; build the plan again."))
+    if item.source_kind == SourceKind.pool:
+        taken = db.session.execute(
+            update(Pledge)
+            .where(
+                Pledge.id == item.source_id,
+                Pledge.status == PledgeStatus.paid,
+                Pledge.placed_fen + item.amount_fen <= Pledge.amount_fen,
+            )
+            .values(placed_fen=Pledge.placed_fen + item.amount_fen)
+        ).rowcount
+        if taken != 1:
+            raise Conflict(_l("A pledge in this plan was placed elsewhere meanwhile; build again."))
+        source, kind = ledger.POOL, "allocation"
+    elif item.source_kind == SourceKind.fund:
+        source, kind = f"fund:{item.source_id}", "fund_grant"
+        _check_cap(db.session.get(CompanyFund, item.source_id), source, case, item.amount_fen)
+    else:
+        source, kind = f"project:{item.source_id}", "project_commitment"
+        _check_cap(ngos.get_project(item.source_id), source, case, item.amount_fen)
+    try:
+        ledger.post_entry(
+            EntryDraft(
+                kind=kind,
+                memo=f"plan item {item.id}",
+                ref=f"plan:{item.plan_id}",
+                postings=(
+                    PostingDraft(source, Side.credit, item.amount_fen),
+                    PostingDraft(
+                        ledger.case_account(case).code,
+                        Side.debit,
+                        item.amount_fen,
+                        item.need_line_id,
+                    ),
+                ),
+            )
+        )
+    except ledger.LedgerRefused as exc:
+        raise Conflict(
+            _l("A source in this plan no longer has the money; build again."), exc.details
+        ) from exc
+
+
+def _check_cap(owner: Any, account: str, case: Case, amount: int) -> None:
+    left = _left(getattr(owner, "per_case_cap_fen", None), _given_to_case(case).get(account, 0))
+    if left is not None and amount > left:
+        raise Conflict(_l("This would pass the source's cap per case; build the plan again."))
+
+
+def accepted_items(case: Case) -> list[PlanItem]:
+    return list(
+        db.session.scalars(
+            select(PlanItem)
+            .join(Plan)
+            .where(Plan.case_id == case.id, Plan.status == PlanStatus.accepted)
+            .order_by(PlanItem.id)
+        )
+    )
+
+
+def public_summary(case: Case) -> list[dict[str, Any]]:
+    """Accepted plan items in anonymized form, per need line:
+    "医疗费: 3位爱心人士 + XX基金会项目; 心理疏导: XX社工服务中心 6次"."""
+    grouped: dict[int, dict[str, Any]] = defaultdict(
+        lambda: {"donors": 0, "names": [], "fen": 0, "units": 0}
+    )
+    for item in accepted_items(case):
+        g = grouped[item.need_line_id]
+        if item.source_kind == SourceKind.pool:
+            g["donors"] += 1
+        elif item.public_name and item.public_name not in g["names"]:
+            g["names"].append(item.public_name)
+        g["fen"] += item.amount_fen
+        g["units"] += item.units
+    lines = {line.id: line for line in case.need_lines}
+    return [
+        {
+            "need_line_id": line_id,
+            "category": lines[line_id].category,
+            "unit_name": lines[line_id].unit_name,
+            **g,
+        }
+        for line_id, g in grouped.items()
+        if line_id in lines
+    ]
+
+
+def propose_allocations() -> dict[str, int]:
+    """Job: one global, exact allocation of pooled pledges, funds and money projects over the
+    money needs of every published case without an open plan (urgency-weighted, see
+    ``matching.allocate``); service needs get the plan builder's suggestions. Each case with
+    something to offer gets a *proposed* plan; accepted plans are never touched. Owners are
+    notified."""
+    from matching.allocate import allocate as global_allocate
+
+    cases = [
+        c
+        for c in db.session.scalars(select(Case).where(Case.status == CaseStatus.published))
+        if not db.session.scalar(
+            select(Plan.id).where(
+                Plan.case_id == c.id, Plan.status.in_((PlanStatus.proposed, PlanStatus.draft))
+            )
+        )
+    ]
+    needs_by_case = {c.id: case_needs(c) for c in cases}
+    money_needs = [n for ns in needs_by_case.values() for n in ns if n.is_money]
+    sources = global_money_sources()
+    result = global_allocate(money_needs, sources)
+    by_need: dict[str, list[Any]] = defaultdict(list)
+    for allocation in result.allocations:
+        by_need[allocation.need].append(allocation)
+    names = {s.id: s.name for s in sources}
+    proposed = 0
+    for case in cases:
+        items = [
+            (a.source, a.need, a.amount_fen, 0)
+            for n in needs_by_case[case.id]
+            for a in by_need.get(n.id, [])
+        ]
+        service_needs = [n for n in needs_by_case[case.id] if not n.is_money]
+        if service_needs:
+            service_plan = engine_build_plan(service_needs, candidate_sources(case), weights())
+            items += [(i.source_id, i.need_id, 0, i.units) for i in service_plan.items]
+        if not items:
+            continue
+        _supersede_open_plans(case)
+        plan = Plan(case_id=case.id, version=_next_version(case), status=PlanStatus.proposed)
+        for source_id, need_id, amount, units in items:
+            kind, _, raw_id = source_id.partition(":")
+            plan.items.append(
+                PlanItem(
+                    need_line_id=int(need_id),
+                    source_kind=SourceKind(kind),
+                    source_id=int(raw_id),
+                    amount_fen=amount,
+                    units=units,
+                    public_name=names.get(source_id, ""),
+                )
+            )
+        db.session.add(plan)
+        db.session.flush()
+        notify(
+            case.owner_id,
+            str(_l("A plan was proposed for case %(ref)s.", ref=case.ref)),
+            f"/work/cases/{case.ref}/plan",
+            key=f"plan-proposed-{plan.id}",
+        )
+        proposed += 1
+    db.session.flush()
+    return {"proposed": proposed, "objective": result.objective}
+
+
+def global_money_sources() -> list[Source]:
+    """Money sources for global allocation (rules only: projects with household conditions are
+    left to per-case plans, whose eligibility check sees the household)."""
+    sources = []
+    for pledge in db.session.scalars(
+        select(Pledge).where(
+            Pledge.rule.is_not(None),
+            Pledge.status == PledgeStatus.paid,
+            Pledge.placed_fen < Pledge.amount_fen,
+        )
+    ):
+        sources.append(_pool_source(pledge))
+    for fund in db.session.scalars(select(CompanyFund).where(CompanyFund.active.is_(True))):
+        balance = ledger.balance(f"fund:{fund.id}")
+        if balance > 0:
+            sources.append(_fund_source(fund, balance, fund.per_case_cap_fen))
+    for project in db.session.scalars(ngos.active_projects_query()):
+        if project.kind.value == "service" or project.household_min or project.household_max:
+            continue
+        money = ngos.budget_remaining(project)
+        if money > 0:
+            sources.append(_project_source(project, money, 0, project.per_case_cap_fen))
+    return sources

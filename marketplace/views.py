@@ -1,0 +1,45 @@
+"""Site-wide pages: home, language switch, API documentation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from marketplace.cases import services as case_services
+from marketplace.extensions import api, db
+from marketplace.ledger.services import platform_totals
+from marketplace.utils import safe_next_url
+
+bp = Blueprint("core", __name__)
+
+
+@bp.get("/")
+def index() -> str:
+    urgent = case_services.paginate_public({"sort": "urgent", "page": 1, "per_page": 6})
+    stats = case_services.public_stats() | platform_totals()
+    return render_template("index.html", urgent=urgent, stats=stats)
+
+
+@bp.post("/language")
+def set_language() -> Response:
+    code = request.form.get("language", "")
+    if code in current_app.config["LANGUAGES"]:
+        session["locale"] = code
+        if current_user.is_authenticated:
+            current_user.locale = code
+            db.session.commit()
+    return redirect(safe_next_url(request.form.get("next")) or url_for("core.index"))
+
+
+@bp.get("/api/docs")
+def api_docs() -> str:
+    spec: dict[str, Any] = api.spec.to_dict()
+    return render_template("api_docs.html", spec=spec)
+
+
+@bp.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}

@@ -1,0 +1,167 @@
+"""Scoring of one source against one need line: hard eligibility first, then named factors.
+
+Every factor has a value in 0..1 and a weight from configuration (:class:`~matching.types.Weights`);
+its contribution is ``weight * value`` and the total is the sum of the contributions, so the
+explanation shown to people ("同区县 +0.30, 医疗类匹配 +0.25, ...") adds up to the score.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from matching.rules import rule_failures
+from matching.types import DEFAULT_WEIGHTS, Factor, Need, Score, Source, Weights
+
+CATEGORY_ZH = {
+    "medical": "医疗",
+    "education": "教育",
+    "living": "基本生活",
+    "housing": "住房",
+    "disaster": "灾害",
+    "disability": "残疾康复",
+    "care": "生活照料",
+    "counselling": "心理疏导",
+    "employment": "就业",
+}
+DEADLINE_HORIZON_DAYS = 30
+# (shared prefix length, value, 中文, English), best first
+LOCALITY_LEVELS = (
+    (6, 1.0, "同区县", "same county"),
+    (4, 0.6, "同地市", "same city"),
+    (2, 0.3, "同省", "same province"),
+)
+
+
+def eligible(source: Source, need: Need) -> tuple[bool, tuple[str, ...]]:
+    """Hard eligibility of ``source`` for ``need``.
+
+    Checks the category / region / age-band rules, that the source has the right kind of
+    capacity (money for cash and in-kind lines, service units for service lines), that its
+    per-case cap is not zero and that the need's deadline has not passed.
+
+    Args:
+        source: the candidate source.
+        need: the need line.
+
+    Returns:
+        ``(True, ())`` when eligible, else ``(False, reasons)``.
+    """
+    reasons = list(rule_failures(source, need))
+    if need.is_money:
+        if source.amount_fen <= 0:
+            reasons.append("no money available")
+        if source.per_case_cap_fen == 0:
+            reasons.append("per-case cap is 0")
+    elif not source.service_units:
+        reasons.append("service need, but the source offers no service capacity")
+    if need.deadline_days is not None and need.deadline_days < 0:
+        reasons.append("the need's deadline has passed")
+    return (not reasons, tuple(reasons))
+
+
+def score(
+    source: Source, need: Need, weights: Weights = DEFAULT_WEIGHTS, available: int | None = None
+) -> Score:
+    """Score ``source`` against ``need`` with an explanation per factor.
+
+    Args:
+        source: the candidate source.
+        need: the need line.
+        weights: factor weights (configuration).
+        available: money the source still has, if less than ``source.amount_fen``.
+
+    Returns:
+        A :class:`Score`; an ineligible pair has total 0, no factors and its reasons.
+    """
+    ok, reasons = eligible(source, need)
+    if not ok:
+        return Score(source.id, need.id, False, 0.0, (), reasons)
+    factors = (
+        _urgency(need, weights),
+        _category(source, need, weights),
+        _locality(source, need, weights),
+        _amount_fit(source, need, weights, available),
+        _track_record(source, weights),
+        _deadline(need, weights),
+    )
+    total = math.fsum(f.contribution for f in factors)
+    return Score(source.id, need.id, True, total, factors, ())
+
+
+def rank(sources: Iterable[Source], need: Need, weights: Weights = DEFAULT_WEIGHTS) -> list[Score]:
+    """Scores of the eligible sources for ``need``, best first (ties keep the input order).
+
+    Args:
+        sources: candidate sources.
+        need: the need line.
+        weights: factor weights.
+
+    Returns:
+        Eligible scores only, sorted by total, highest first.
+    """
+    scores = [score(s, need, weights) for s in sources]
+    return sorted((s for s in scores if s.eligible), key=lambda s: -s.total)
+
+
+def _urgency(need: Need, weights: Weights) -> Factor:
+    u = need.urgency
+    return Factor("urgency", u / 5, weights.urgency, f"紧急程度 {u}/5", f"urgency {u}/5")
+
+
+def _category(source: Source, need: Need, weights: Weights) -> Factor:
+    if not source.categories:
+        return Factor("category", 0.5, weights.category, "不限类别", "any category")
+    zh = CATEGORY_ZH.get(need.category, need.category)
+    return Factor(
+        "category", 1.0, weights.category, f"{zh}类匹配", f"{need.category} category match"
+    )
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _locality(source: Source, need: Need, weights: Weights) -> Factor:
+    anchors = (source.home_region,) if source.home_region else source.regions
+    shared = max((_shared_prefix(a, need.region) for a in anchors), default=0)
+    for length, value, zh, en in LOCALITY_LEVELS:
+        if shared >= length:
+            return Factor("locality", value, weights.locality, zh, en)
+    return Factor("locality", 0.0, weights.locality, "非本地", "not local")
+
+
+def _amount_fit(source: Source, need: Need, weights: Weights, available: int | None) -> Factor:
+    if need.is_money:
+        capacity = source.amount_fen if available is None else min(available, source.amount_fen)
+        if source.per_case_cap_fen is not None:
+            capacity = min(capacity, source.per_case_cap_fen)
+        wanted = need.amount_fen
+    else:
+        capacity, wanted = source.service_units or 0, need.units or 0
+    value = 1.0 if wanted <= 0 else min(1.0, max(capacity, 0) / wanted)
+    pct = round(value * 100)
+    return Factor("amount_fit", value, weights.amount_fit, f"可覆盖 {pct}%", f"covers {pct}%")
+
+
+def _track_record(source: Source, weights: Weights) -> Factor:
+    v = source.track_record
+    pct = round(v * 100)
+    return Factor(
+        "track_record", v, weights.track_record, f"履约记录 {pct}%", f"delivery record {pct}%"
+    )
+
+
+def _deadline(need: Need, weights: Weights) -> Factor:
+    days = need.deadline_days
+    if days is None:
+        return Factor("deadline", 0.0, weights.deadline, "无截止日期", "no deadline")
+    value = 1.0 - min(days, DEADLINE_HORIZON_DAYS) / DEADLINE_HORIZON_DAYS
+    return Factor(
+        "deadline", value, weights.deadline, f"距截止 {days} 天", f"{days} days to deadline"
+    )

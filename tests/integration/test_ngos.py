@@ -1,0 +1,198 @@
+"""NGOs: verification, projects (API), referrals with a time limit, contact release, delivery."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from marketplace.accounts.models import OrgKind, Role
+from marketplace.accounts.notifications import Notification
+from marketplace.audit.models import AuditEvent
+from marketplace.cases.models import Case
+from marketplace.db_types import utcnow
+from marketplace.errors import Conflict, ValidationFailed
+from marketplace.extensions import db
+from marketplace.ngos import services
+from marketplace.ngos.models import Referral, ReferralStatus
+from tests.conftest import case_payload, csrf_from, login, make_user, token_for
+
+PROJECT = {
+    "name": "心灵港湾心理疏导",
+    "kind": "service",
+    "categories": ["psychological"],
+    "regions": ["4210"],
+    "monthly_units": 20,
+    "unit_name": "次",
+}
+
+
+def _published(client: Any, scope: str = "anonymized_publication_and_referral") -> tuple[Case, Any]:
+    worker = make_user(Role.social_worker)
+    sw = token_for(worker)
+    rv = token_for(make_user(Role.reviewer))
+    payload = case_payload()
+    payload["consent"]["scope"] = scope
+    ref = client.post("/api/v1/cases", json=payload, headers=sw).json["ref"]
+    client.post(f"/api/v1/cases/{ref}/submit", headers=sw)
+    client.post(f"/api/v1/cases/{ref}/review", json={"decision": "approve"}, headers=rv)
+    return db.session.scalar(select(Case).where(Case.ref == ref)), worker
+
+
+def _ngo(client: Any) -> tuple[Any, dict[str, str], int]:
+    staff = make_user(Role.ngo_staff, OrgKind.ngo, "心灵港湾")
+    headers = token_for(staff)
+    created = client.post("/api/v1/projects", json=PROJECT, headers=headers)
+    assert created.status_code == 201, created.json
+    return staff, headers, created.json["id"]
+
+
+def test_projects_api(ctx: Any, client: Any) -> None:
+    staff, headers, project_id = _ngo(client)
+    listing = client.get("/api/v1/projects?category=psychological&region=421002").json
+    assert listing["total"] == 1 and listing["items"][0]["units_left_this_month"] == 20
+    assert client.get(f"/api/v1/projects/{project_id}").json["organization_verified"] is False
+    assert client.get("/api/v1/projects/99999999999999999999").status_code == 404
+    donor = token_for(make_user(Role.donor))
+    assert client.post("/api/v1/projects", json=PROJECT, headers=donor).status_code == 403
+    bad = client.post("/api/v1/projects", json=PROJECT | {"monthly_units": None}, headers=headers)
+    assert bad.status_code == 422 and "monthly_units" in bad.json["details"]
+    assert (
+        client.post(
+            "/api/v1/projects", json=PROJECT | {"regions": ["abc"]}, headers=headers
+        ).status_code
+        == 422
+    )
+
+
+def test_verification_with_check_character(ctx: Any, client: Any) -> None:
+    staff, _, _ = _ngo(client)
+    with pytest.raises(ValidationFailed):
+        services.submit_registration(staff, "91110000600037341X")  # wrong check character
+    org = services.submit_registration(staff, "9111 0000 6000 3734 1L")
+    db.session.commit()
+    assert org.registration_number == "91110000600037341L" and not org.verified
+    reviewer = make_user(Role.reviewer)
+    login(client, reviewer.email)
+    queue = client.get("/review/ngos")
+    assert "91110000600037341L" in queue.text
+    client.post("/review/ngos", data={"org_id": str(org.id), "csrf_token": csrf_from(queue.text)})
+    db.session.refresh(org)
+    assert org.verified and org.verified_by_id == reviewer.id
+    public = client.get(f"/ngos/{org.id}", headers={"Accept-Language": "en"})
+    assert "Verified" in public.text and PROJECT["name"] in public.text
+
+
+def test_referral_accept_release_deliver(ctx: Any, client: Any, app: Any) -> None:
+    case, worker = _published(client)
+    staff, _, project_id = _ngo(client)
+    login(client, worker.email)
+    manage = client.get(f"/work/cases/{case.ref}")
+    assert PROJECT["name"] in manage.text  # offered for the service need
+    line = next(n for n in case.need_lines if n.kind == "service")
+    sent = client.post(
+        f"/work/cases/{case.ref}/referrals",
+        data={
+            "need_line_id": line.id,
+            "project_id": project_id,
+            "units": 6,
+            "csrf_token": csrf_from(manage.text),
+        },
+    )
+    assert sent.status_code == 302
+    referral = db.session.scalars(select(Referral)).one()
+    assert referral.status == ReferralStatus.pending
+    assert timedelta(hours=71) < referral.due_at - utcnow() <= timedelta(hours=72)
+    ngo = app.test_client()
+    login(ngo, staff.email)
+    dashboard = ngo.get("/ngo", headers={"Accept-Language": "en"})
+    assert case.ref in dashboard.text and "hours" in dashboard.text
+    page = ngo.get(f"/ngo/referrals/{referral.id}")
+    assert "王秀英" not in page.text and "13912345678" not in page.text  # nothing private yet
+    ngo.post(
+        f"/ngo/referrals/{referral.id}",
+        data={"action": "accept", "csrf_token": csrf_from(page.text)},
+    )
+    db.session.refresh(referral)
+    assert referral.status == ReferralStatus.accepted
+    # contact stays hidden until the social worker releases it
+    assert "13912345678" not in ngo.get(f"/ngo/referrals/{referral.id}?contact=1").text
+    manage = client.get(f"/work/cases/{case.ref}")
+    client.post(
+        f"/work/referrals/{referral.id}/release", data={"csrf_token": csrf_from(manage.text)}
+    )
+    shown = ngo.get(f"/ngo/referrals/{referral.id}?contact=1")
+    assert "13912345678" in shown.text and "王秀英" in shown.text
+    actions = set(db.session.scalars(select(AuditEvent.action)).all())
+    assert {"referral.release_contact", "referral.contact.view"} <= actions
+    page = ngo.get(f"/ngo/referrals/{referral.id}")
+    ngo.post(
+        f"/ngo/referrals/{referral.id}",
+        data={"action": "deliver", "units": "6", "csrf_token": csrf_from(page.text)},
+    )
+    db.session.refresh(referral)
+    assert (
+        referral.status == ReferralStatus.delivered
+        and services.track_record(referral.project) == 1.0
+    )
+    assert client.get(f"/api/v1/projects/{project_id}").json["units_left_this_month"] == 14
+
+
+def test_release_needs_consent_scope(ctx: Any, client: Any) -> None:
+    case, worker = _published(client, scope="anonymized_publication")
+    staff, _, project_id = _ngo(client)
+    line = next(n for n in case.need_lines if n.kind == "service")
+    referral = services.refer(worker, case, line, services.get_project(project_id), 6)
+    services.decide_referral(staff, referral, accept=True)
+    with pytest.raises(Conflict):
+        services.release_contact(worker, referral)
+
+
+def test_decline_needs_reason_and_answers_once(ctx: Any, client: Any) -> None:
+    case, worker = _published(client)
+    staff, _, project_id = _ngo(client)
+    line = next(n for n in case.need_lines if n.kind == "service")
+    referral = services.refer(worker, case, line, services.get_project(project_id), 6)
+    with pytest.raises(ValidationFailed):
+        services.decide_referral(staff, referral, accept=False, reason="  ")
+    services.decide_referral(staff, referral, accept=False, reason="本月名额已满")
+    with pytest.raises(Conflict):
+        services.decide_referral(staff, referral, accept=True)
+
+
+def test_capacity_and_overdue_job(ctx: Any, client: Any) -> None:
+    case, worker = _published(client)
+    staff, _, project_id = _ngo(client)
+    project = services.get_project(project_id)
+    line = next(n for n in case.need_lines if n.kind == "service")
+    first = services.refer(worker, case, line, project, 6)
+    services.refer(worker, case, line, project, 6)
+    services.refer(worker, case, line, project, 6)
+    with pytest.raises(Conflict):  # 18 of 20 used
+        services.refer(worker, case, line, project, 6)
+    first.due_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    runner = ctx.test_cli_runner()
+    assert '"overdue": 1' in runner.invoke(args=["jobs", "run", "overdue-referrals"]).output
+    assert '"overdue": 0' in runner.invoke(args=["jobs", "run", "overdue-referrals"]).output
+    notes = db.session.scalar(
+        select(func.count()).select_from(Notification).where(Notification.user_id == worker.id)
+    )
+    assert notes >= 1
+    db.session.refresh(first)
+    assert first.status == ReferralStatus.overdue
+    with pytest.raises(Conflict):
+        services.decide_referral(staff, first, accept=True)
+
+
+def test_other_ngo_cannot_see_referral(ctx: Any, client: Any, app: Any) -> None:
+    case, worker = _published(client)
+    _, _, project_id = _ngo(client)
+    line = next(n for n in case.need_lines if n.kind == "service")
+    referral = services.refer(worker, case, line, services.get_project(project_id), 2)
+    db.session.commit()
+    other = make_user(Role.ngo_staff, OrgKind.ngo, "别的机构")
+    login(client, other.email)
+    assert client.get(f"/ngo/referrals/{referral.id}").status_code == 404
