@@ -15,45 +15,47 @@ more than a source's per-case cap (money, across the case's lines together).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 
-from matching.scoring import score
+import numpy as np
+
+from matching.ranker import IntArray, Ranker
 from matching.types import DEFAULT_WEIGHTS, Need, Plan, PlanItem, Source, Weights
 
 
 class _State:
     """What is left while a plan is built: per source money, cap and units; per line need."""
 
-    def __init__(
-        self, needs: Sequence[Need], sources: Sequence[Source], available: Mapping[str, int]
-    ):
-        self.money = {s.id: max(0, available.get(s.id, s.amount_fen)) for s in sources}
-        self.cap = {
-            s.id: s.per_case_cap_fen if s.per_case_cap_fen is not None else math.inf
-            for s in sources
-        }
-        self.units = {s.id: max(0, s.service_units or 0) for s in sources}
+    def __init__(self, needs: Sequence[Need], ranker: Ranker, available: Mapping[str, int]) -> None:
+        sources = ranker.sources
+        self.ranker = ranker
+        self.money = np.fromiter(
+            (max(0, available.get(s.id, s.amount_fen)) for s in sources), np.int64, len(sources)
+        )
+        big = np.iinfo(np.int64).max
+        self.cap = np.where(ranker.cap >= 0, ranker.cap, big)
+        self.units = ranker.units.copy()
         self.open = {n.id: (n.amount_fen if n.is_money else (n.units or 0)) for n in needs}
         self.items: dict[tuple[str, str], list[int]] = {}
-        self.used: dict[str, None] = {}
+        self.used = np.zeros(len(sources), dtype=np.bool_)
 
-    def capacity(self, source: Source, need: Need) -> int:
+    def capacity(self, need: Need) -> IntArray:
         if need.is_money:
-            return int(min(self.money[source.id], self.cap[source.id]))
-        return self.units[source.id]
+            return np.minimum(self.money, self.cap)
+        return self.units
 
-    def give(self, source: Source, need: Need, quantity: int) -> None:
+    def give(self, index: int, need: Need, quantity: int) -> None:
+        source = self.ranker.sources[index]
         item = self.items.setdefault((source.id, need.id), [0, 0])
         if need.is_money:
-            self.money[source.id] -= quantity
-            self.cap[source.id] -= quantity
+            self.money[index] -= quantity
+            self.cap[index] -= quantity
             item[0] += quantity
         else:
-            self.units[source.id] -= quantity
+            self.units[index] -= quantity
             item[1] += quantity
         self.open[need.id] -= quantity
-        self.used[source.id] = None
+        self.used[index] = True
 
 
 def build_plan(
@@ -81,69 +83,62 @@ def build_plan(
         raise ValueError("build_plan takes the need lines of one case")
     if len({n.id for n in needs}) != len(needs):
         raise ValueError("duplicate need line ids")
-    state = _State(needs, sources, available or {})
+    state = _State(needs, Ranker(sources, weights), available or {})
     order = sorted(needs, key=lambda n: (-n.urgency, -state.open[n.id]))
     for money in (True, False):
-        _whole_case(state, [n for n in order if n.is_money == money], sources, weights)
+        _whole_case(state, [n for n in order if n.is_money == money])
     for need in order:
-        _whole_line(state, need, sources, weights)
+        _whole_line(state, need)
     for need in order:
-        _combination(state, need, sources, weights)
+        _combination(state, need)
     return _result(state, needs)
 
 
-def _ranked(
-    state: _State, need: Need, sources: Sequence[Source], weights: Weights
-) -> list[tuple[Source, float, int]]:
-    """Eligible sources with capacity for ``need``: (source, score, capacity), best first."""
-    ranked = []
-    for source in sources:
-        capacity = state.capacity(source, need)
-        if capacity <= 0:
-            continue
-        sc = score(source, need, weights, available=state.money[source.id])
-        if sc.eligible:
-            ranked.append((source, sc.total, capacity))
-    ranked.sort(key=lambda r: (r[0].id not in state.used, -r[1]))
-    return ranked
+def _ranked(state: _State, need: Need) -> list[tuple[int, int]]:
+    """Eligible sources with capacity for ``need``: (index, capacity), sources already in the
+    plan first, then by score (with what each source still has), then in input order."""
+    eligible, total, _ = state.ranker.totals(need, state.money)
+    capacity = state.capacity(need)
+    index = np.nonzero(eligible & (capacity > 0))[0]
+    order = np.lexsort((index, -total[index], ~state.used[index]))
+    return [(int(index[k]), int(capacity[index[k]])) for k in order]
 
 
-def _whole_case(
-    state: _State, lines: list[Need], sources: Sequence[Source], weights: Weights
-) -> None:
+def _whole_case(state: _State, lines: list[Need]) -> None:
     lines = [n for n in lines if state.open[n.id] > 0]
     if len(lines) < 2:
         return  # a single line is handled by _whole_line
     total = sum(state.open[n.id] for n in lines)
-    best: tuple[float, Source] | None = None
-    for source in sources:
-        scores = [score(source, n, weights, available=state.money[source.id]) for n in lines]
-        if not all(s.eligible for s in scores) or state.capacity(source, lines[0]) < total:
-            continue
-        mean = sum(s.total for s in scores) / len(scores)
-        if best is None or mean > best[0]:
-            best = (mean, source)
-    if best is not None:
-        for need in lines:
-            state.give(best[1], need, state.open[need.id])
+    fits = state.capacity(lines[0]) >= total
+    mean = np.zeros(len(state.ranker.sources))
+    for need in lines:
+        eligible, score, _ = state.ranker.totals(need, state.money)
+        fits &= eligible
+        mean += score
+    if not fits.any():
+        return
+    mean = np.where(fits, mean / len(lines), -np.inf)
+    best = int(np.argmax(mean))
+    for need in lines:
+        state.give(best, need, state.open[need.id])
 
 
-def _whole_line(state: _State, need: Need, sources: Sequence[Source], weights: Weights) -> None:
+def _whole_line(state: _State, need: Need) -> None:
     wanted = state.open[need.id]
     if wanted <= 0:
         return
-    for source, _, capacity in _ranked(state, need, sources, weights):
+    for index, capacity in _ranked(state, need):
         if capacity >= wanted:
-            state.give(source, need, wanted)
+            state.give(index, need, wanted)
             return
 
 
-def _combination(state: _State, need: Need, sources: Sequence[Source], weights: Weights) -> None:
-    for source, _, capacity in _ranked(state, need, sources, weights):
+def _combination(state: _State, need: Need) -> None:
+    for index, capacity in _ranked(state, need):
         wanted = state.open[need.id]
         if wanted <= 0:
             return
-        state.give(source, need, min(capacity, wanted))
+        state.give(index, need, min(capacity, wanted))
 
 
 def _result(state: _State, needs: Sequence[Need]) -> Plan:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from matching.rules import rule_failures
+from matching.rules import accepts, rule_failures
 from matching.types import DEFAULT_WEIGHTS, Factor, Need, Score, Source, Weights
 
 CATEGORY_ZH = {
@@ -89,19 +89,69 @@ def score(
     return Score(source.id, need.id, True, total, factors, ())
 
 
-def rank(sources: Iterable[Source], need: Need, weights: Weights = DEFAULT_WEIGHTS) -> list[Score]:
+def quick_total(
+    source: Source, need: Need, weights: Weights = DEFAULT_WEIGHTS, available: int | None = None
+) -> float | None:
+    """``score(...).total`` without building the explanation (``None`` when ineligible).
+
+    The same arithmetic as :func:`score` (same factor values, same ``math.fsum``), so the two
+    agree exactly; used to rank thousands of sources before explaining the best few.
+    """
+    if need.is_money:
+        if source.amount_fen <= 0 or source.per_case_cap_fen == 0:
+            return None
+    elif not source.service_units:
+        return None
+    if need.deadline_days is not None and need.deadline_days < 0:
+        return None
+    if not accepts(source, need):
+        return None
+    if need.is_money:
+        capacity = source.amount_fen if available is None else min(available, source.amount_fen)
+        if source.per_case_cap_fen is not None:
+            capacity = min(capacity, source.per_case_cap_fen)
+        wanted = need.amount_fen
+    else:
+        capacity, wanted = source.service_units or 0, need.units or 0
+    fit = 1.0 if wanted <= 0 else min(1.0, max(capacity, 0) / wanted)
+    days = need.deadline_days
+    deadline = (
+        0.0 if days is None else 1.0 - min(days, DEADLINE_HORIZON_DAYS) / DEADLINE_HORIZON_DAYS
+    )
+    return math.fsum(
+        (
+            weights.urgency * (need.urgency / 5),
+            weights.category * (1.0 if source.categories else 0.5),
+            weights.locality * _locality_value(source, need),
+            weights.amount_fit * fit,
+            weights.track_record * source.track_record,
+            weights.deadline * deadline,
+        )
+    )
+
+
+def rank(
+    sources: Iterable[Source],
+    need: Need,
+    weights: Weights = DEFAULT_WEIGHTS,
+    limit: int | None = None,
+) -> list[Score]:
     """Scores of the eligible sources for ``need``, best first (ties keep the input order).
 
     Args:
         sources: candidate sources.
         need: the need line.
         weights: factor weights.
+        limit: explain only the best ``limit`` (all are ranked with :func:`quick_total`).
 
     Returns:
         Eligible scores only, sorted by total, highest first.
     """
-    scores = [score(s, need, weights) for s in sources]
-    return sorted((s for s in scores if s.eligible), key=lambda s: -s.total)
+    totals = [(t, s) for s in sources if (t := quick_total(s, need, weights)) is not None]
+    best = sorted(totals, key=lambda pair: -pair[0])
+    if limit is not None:
+        best = best[:limit]
+    return [score(s, need, weights) for _, s in best]
 
 
 def _urgency(need: Need, weights: Weights) -> Factor:
@@ -127,13 +177,22 @@ def _shared_prefix(a: str, b: str) -> int:
     return n
 
 
-def _locality(source: Source, need: Need, weights: Weights) -> Factor:
+def _locality_level(source: Source, need: Need) -> tuple[float, str, str]:
     anchors = (source.home_region,) if source.home_region else source.regions
     shared = max((_shared_prefix(a, need.region) for a in anchors), default=0)
     for length, value, zh, en in LOCALITY_LEVELS:
         if shared >= length:
-            return Factor("locality", value, weights.locality, zh, en)
-    return Factor("locality", 0.0, weights.locality, "非本地", "not local")
+            return value, zh, en
+    return 0.0, "非本地", "not local"
+
+
+def _locality_value(source: Source, need: Need) -> float:
+    return _locality_level(source, need)[0]
+
+
+def _locality(source: Source, need: Need, weights: Weights) -> Factor:
+    value, zh, en = _locality_level(source, need)
+    return Factor("locality", value, weights.locality, zh, en)
 
 
 def _amount_fit(source: Source, need: Need, weights: Weights, available: int | None) -> Factor:

@@ -6,7 +6,18 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Enum, ForeignKey, Integer, String
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import Organization, User
@@ -25,9 +36,30 @@ class PledgeStatus(enum.StrEnum):
     refunded = "refunded"  # money returned to the donor
 
 
+OPEN_POOL = "status = 'paid' AND placed_fen < amount_fen AND rule_class_id IS NOT NULL"
+
+
 class Fallback(enum.StrEnum):
     similar = "similar"  # move to the most similar open need
     refund = "refund"  # give the money back
+
+
+class RuleClass(db.Model):
+    """Rule pledges with the same rule (categories, region prefix, age band) form one class.
+
+    The matching engine sees one source per class, holding the class's pool account
+    (``pool:<id>`` in the ledger, whose balance is the money of the class still unplaced); a
+    plan takes a class's money from its pledges oldest first. Rows are only ever added.
+    """
+
+    __tablename__ = "rule_classes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: canonical form of the rule, e.g. ``education,medical|4210|60+``
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    region: Mapped[str] = mapped_column(String(6), default="")
+    age_band: Mapped[str | None] = mapped_column(String(10))
 
 
 class Pledge(db.Model):
@@ -36,6 +68,14 @@ class Pledge(db.Model):
         CheckConstraint(f"amount_fen >= 100 AND amount_fen <= {MAX_FEN}", name="amount_range"),
         CheckConstraint(
             "case_id IS NOT NULL OR rule IS NOT NULL OR fund_id IS NOT NULL", name="target"
+        ),
+        # the pledges of a rule class whose money still waits in the pool, oldest first
+        Index(
+            "ix_pledges_open_pool",
+            "rule_class_id",
+            "id",
+            sqlite_where=text(OPEN_POOL),
+            postgresql_where=text(OPEN_POOL),
         ),
     )
 
@@ -49,6 +89,7 @@ class Pledge(db.Model):
     fund_id: Mapped[int | None] = mapped_column(ForeignKey("company_funds.id"))
     #: rule pledges: {"categories": [...], "region": "4210", "age_band": "60-69" | None}
     rule: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    rule_class_id: Mapped[int | None] = mapped_column(ForeignKey("rule_classes.id"))
     amount_fen: Mapped[int] = mapped_column(Integer)
     status: Mapped[PledgeStatus] = mapped_column(
         Enum(PledgeStatus, name="pledge_status", native_enum=False, length=16),
@@ -70,6 +111,8 @@ class Pledge(db.Model):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: rule pledges: how much of the amount plans have placed on cases so far
     placed_fen: Mapped[int] = mapped_column(Integer, default=0)
+    #: what a refund gives back (a rule pledge partly placed before it expired: the rest)
+    refunded_fen: Mapped[int | None] = mapped_column(Integer)
     #: the gateway's refund id once a refund recorded in the ledger was sent (outbox pattern)
     refund_id: Mapped[str | None] = mapped_column(String(255))
     #: where the money went when it could not go where the donor asked (shown to the donor)

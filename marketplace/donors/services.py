@@ -16,13 +16,14 @@ from typing import Any
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import Role, User
 from marketplace.cases.models import Case, NeedLine
 from marketplace.cases.services import refresh_figures, residual_fen
 from marketplace.cases.states import CaseStatus
 from marketplace.db_types import utcnow
-from marketplace.donors.models import Fallback, Pledge, PledgeStatus
+from marketplace.donors.models import Fallback, Pledge, PledgeStatus, RuleClass
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
@@ -137,6 +138,7 @@ def create_rule_pledge(
         donor_id=donor.id,
         organization_id=donor.organization_id if donor.role == Role.company_staff else None,
         rule=rule,
+        rule_class_id=rule_class_for(rule).id,
         amount_fen=amount_fen,
         status=PledgeStatus.pending,
         anonymous=anonymous,
@@ -147,6 +149,40 @@ def create_rule_pledge(
     db.session.add(pledge)
     db.session.flush()
     return pledge
+
+
+def rule_key(rule: dict[str, Any]) -> str:
+    """Canonical form of a rule: sorted categories, region prefix and age band."""
+    categories = ",".join(sorted(set(rule.get("categories") or [])))
+    return f"{categories}|{rule.get('region') or ''}|{rule.get('age_band') or ''}"
+
+
+def rule_class_for(rule: dict[str, Any]) -> RuleClass:
+    """The class of pledges with this rule, created on first use."""
+    key = rule_key(rule)
+    found = db.session.scalar(select(RuleClass).where(RuleClass.key == key))
+    if found is not None:
+        return found
+    try:
+        with db.session.begin_nested():
+            found = RuleClass(
+                key=key,
+                categories=sorted(set(rule.get("categories") or [])),
+                region=rule.get("region") or "",
+                age_band=rule.get("age_band") or None,
+            )
+            db.session.add(found)
+    except IntegrityError:  # created meanwhile by a concurrent transaction
+        found = db.session.scalar(select(RuleClass).where(RuleClass.key == key))
+        assert found is not None  # noqa: S101 - the unique violation proves it exists
+    return found
+
+
+def pool_code(pledge: Pledge) -> str:
+    """The ledger account where this rule pledge's unplaced money waits."""
+    if pledge.rule_class_id is None:
+        raise ValueError("not a rule pledge")
+    return ledger.pool_account(pledge.rule_class_id).code
 
 
 def _check_pledger(donor: User, amount_fen: int) -> None:
@@ -253,7 +289,7 @@ def record_payment(pledge: Pledge, payment_intent: str | None = None) -> str:
         _post_gift(pledge, ledger.fund_account(pledge.fund_id).code, kind="fund_deposit")
         return "paid"
     if pledge.case_id is None:
-        _post_gift(pledge, ledger.POOL)
+        _post_gift(pledge, pool_code(pledge))
         return "paid"
     case = db.session.get(Case, pledge.case_id)
     assert case is not None  # noqa: S101 - FK
@@ -305,7 +341,15 @@ def _follow_fallback(pledge: Pledge, full_case: Case) -> str:
                 )
             )
             return "fallback_similar"
-        _post_gift(pledge, ledger.POOL)
+        # from now on it is a rule pledge for cases like the full one (placed by plans; expires)
+        pledge.rule = {
+            "categories": sorted(set(full_case.categories)),
+            "region": full_case.region[:4],
+            "age_band": None,
+        }
+        pledge.rule_class_id = rule_class_for(pledge.rule).id
+        pledge.expires_at = utcnow() + timedelta(days=_minutes("RULE_PLEDGE_DAYS", 90))
+        _post_gift(pledge, pool_code(pledge))
         pledge.notice = str(
             _l(
                 "Case %(full)s was already fully funded; your gift waits in the pool for the next "
@@ -385,11 +429,17 @@ def record_refund(pledge: Pledge, amount_refunded_fen: int) -> str:
     if amount_refunded_fen != pledge.amount_fen:
         pledge.notice = str(_l("A partial refund was made; staff will settle it by hand."))
         return "partial_refund_needs_review"
-    source = (
-        ledger.case_account(db.session.get(Case, pledge.placed_case_id)).code
-        if pledge.placed_case_id
-        else ledger.POOL
-    )
+    if pledge.placed_fen:
+        pledge.notice = str(
+            _l("Refunded by the payment provider after plans had placed part of the money.")
+        )
+        return "refund_after_placement_needs_review"
+    if pledge.fund_id is not None:
+        source = ledger.fund_account(pledge.fund_id).code
+    elif pledge.placed_case_id:
+        source = ledger.case_account(db.session.get(Case, pledge.placed_case_id)).code
+    else:
+        source = pool_code(pledge)
     try:
         ledger.post_entry(
             EntryDraft(
@@ -475,16 +525,19 @@ def expire_rule_pledges(now: datetime | None = None) -> dict[str, int]:
         )
     ).all()
     for pledge in pledges:
-        target = _case_for_rule(pledge) if pledge.fallback == Fallback.similar else None
-        if target is not None and _reserve(target, pledge.amount_fen) and _claim(pledge, target.id):
-            _move_from_pool(pledge, ledger.case_account(target).code, "allocation")
+        left = pledge.amount_fen - pledge.placed_fen
+        if left <= 0:
+            continue
+        target = _case_for_rule(pledge, left) if pledge.fallback == Fallback.similar else None
+        if target is not None and _reserve(target, left) and _claim(pledge, target.id):
+            _move_from_pool(pledge, left, ledger.case_account(target).code, "allocation")
             refresh_figures(target)
             pledge.notice = str(
                 _l("Your rule pledge expired; it went to case %(ref)s.", ref=target.ref)
             )
             moved += 1
-        elif _transition(pledge, (PledgeStatus.paid,), PledgeStatus.refunded):
-            _move_from_pool(pledge, ledger.WORLD_REFUNDS, "refund")
+        elif _transition(pledge, (PledgeStatus.paid,), PledgeStatus.refunded, refunded_fen=left):
+            _move_from_pool(pledge, left, ledger.WORLD_REFUNDS, "refund")
             pledge.notice = str(_l("Your rule pledge expired unplaced; the money is refunded."))
             refunded += 1
     db.session.flush()
@@ -499,36 +552,34 @@ def _claim(pledge: Pledge, case_id: int) -> bool:
             Pledge.placed_case_id.is_(None),
             Pledge.status == PledgeStatus.paid,
         )
-        .values(placed_case_id=case_id)
+        .values(placed_case_id=case_id, placed_fen=Pledge.amount_fen)
     ).rowcount
     db.session.expire(pledge)
     return done == 1
 
 
-def _move_from_pool(pledge: Pledge, account: str, kind: str) -> None:
+def _move_from_pool(pledge: Pledge, amount_fen: int, account: str, kind: str) -> None:
     ledger.post_entry(
         EntryDraft(
             kind=kind,
             memo=f"rule pledge {pledge.id} expired",
             ref=f"pledge:{pledge.id}",
             postings=(
-                PostingDraft(ledger.POOL, Side.credit, pledge.amount_fen),
-                PostingDraft(account, Side.debit, pledge.amount_fen),
+                PostingDraft(pool_code(pledge), Side.credit, amount_fen),
+                PostingDraft(account, Side.debit, amount_fen),
             ),
         )
     )
 
 
-def _case_for_rule(pledge: Pledge) -> Case | None:
+def _case_for_rule(pledge: Pledge, amount_fen: int) -> Case | None:
     rule = pledge.rule or {}
-    query = select(Case).where(
-        Case.status == CaseStatus.published, Case.open_fen >= pledge.amount_fen
-    )
+    query = select(Case).where(Case.status == CaseStatus.published, Case.open_fen >= amount_fen)
     if rule.get("region"):
         query = query.where(Case.region.startswith(rule["region"]))
     categories = set(rule.get("categories") or [])
     for case in db.session.scalars(query.order_by(Case.emergency.desc(), Case.published_at)):
-        if categories & set(case.categories) and _case_available(case) >= pledge.amount_fen:
+        if categories & set(case.categories) and _case_available(case) >= amount_fen:
             if not rule.get("age_band") or rule["age_band"] == case.age_band:
                 return case
     return None

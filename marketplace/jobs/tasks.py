@@ -71,7 +71,7 @@ def send_refunds() -> dict[str, int]:
     ):
         pledge.refund_id = gateway().refund(
             payment_intent=pledge.payment_intent or "",
-            amount_fen=pledge.amount_fen,
+            amount_fen=pledge.refunded_fen or pledge.amount_fen,
             pledge_id=pledge.id,
         )
         sent += 1

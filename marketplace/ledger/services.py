@@ -38,7 +38,6 @@ WORLD_REFUNDS = "world:refunds"
 #: NGOs' own money: a money project's budget comes from here into ``project:<id>``
 WORLD_NGOS = "world:ngos"
 CLEARING = "clearing:stripe"
-POOL = "pool:rules"
 FEES = "fees:payments"
 #: credits out of a case account in these entries give money back (it no longer counts as received)
 RETURNING_KINDS = frozenset({"refund", "reallocation"})
@@ -49,7 +48,6 @@ _FIXED = {
     WORLD_REFUNDS: AccountKind.world,
     WORLD_NGOS: AccountKind.world,
     CLEARING: AccountKind.clearing,
-    POOL: AccountKind.pool,
     FEES: AccountKind.fees,
 }
 
@@ -95,6 +93,21 @@ def fund_account(fund_id: int) -> LedgerAccount:
 
 def project_account(project_id: int) -> LedgerAccount:
     return get_account(f"project:{project_id}", AccountKind.project)
+
+
+def pool_account(rule_class_id: int) -> LedgerAccount:
+    """The pool of one rule class: paid rule pledges with that rule, not yet placed."""
+    return get_account(f"pool:{rule_class_id}", AccountKind.pool)
+
+
+def pool_balance() -> int:
+    """Money waiting in every rule class's pool together."""
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(LedgerAccount.balance_fen), 0)).where(
+            LedgerAccount.kind == AccountKind.pool
+        )
+    )
+    return int(total or 0)
 
 
 # ---- the one write path -----------------------------------------------------------------------

@@ -60,6 +60,10 @@ class Project(db.Model):
         default=ProjectStatus.active,
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: changes whenever the project is edited (the plan builder's catalog cache watches it)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, index=True
+    )
 
     organization: Mapped[Organization] = relationship()
 
@@ -97,6 +101,10 @@ class Referral(db.Model):
     #: the social worker released the contact details this NGO needs (audited)
     contact_released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_units: Mapped[int] = mapped_column(Integer, default=0)
+    #: changes with every status change (the plan builder's cache of track records watches it)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, index=True
+    )
 
     case: Mapped[Case] = relationship()
     need_line: Mapped[NeedLine] = relationship()

@@ -2,7 +2,8 @@
 the pure ``matching`` library, and acceptance that commits every money item through the ledger
 and creates referrals for service items, in one transaction.
 
-Sources: paid rule pledges waiting in the pool (``pool:<pledge id>``), company funds
+Sources: rule classes with money in their pool (``class:<id>``; stored plan items name the
+pledges it is taken from, ``pool:<pledge id>``), company funds
 (``fund:<id>``, general grants within their per-case cap) and NGO projects (``project:<id>``:
 money from their ledger-recorded budget, or service units within this month's capacity).
 """
@@ -31,9 +32,11 @@ from marketplace.extensions import db
 from marketplace.ledger import services as ledger
 from marketplace.ledger.core import EntryDraft, PostingDraft, Side
 from marketplace.ngos import services as ngos
+from marketplace.plans import catalog
 from marketplace.plans.models import Plan, PlanItem, PlanStatus, SourceKind
 from matching.plan import build_plan as engine_build_plan
-from matching.scoring import rank
+from matching.ranker import Ranker
+from matching.scoring import score
 from matching.types import Need, Source, Weights
 
 ANONYMOUS = "爱心人士"
@@ -113,59 +116,17 @@ def _referred_units(case: Case) -> dict[int, int]:
 
 def candidate_sources(case: Case) -> list[Source]:
     """Every source that could serve this case, as engine ``Source`` values (per-case caps are
-    what is left after earlier gifts from the same source). Reads in a handful of queries."""
-    sources = _pool_sources()
+    what is left after earlier gifts from the same source); see :mod:`marketplace.plans.catalog`
+    for how they are read quickly."""
     given = _given_to_case(case)
+    sources = catalog.pool_sources(case)
     for fund in db.session.scalars(select(CompanyFund).where(CompanyFund.active.is_(True))):
         balance = ledger.balance(f"fund:{fund.id}")
         if balance > 0:
             cap = _left(fund.per_case_cap_fen, given.get(f"fund:{fund.id}", 0))
             sources.append(_fund_source(fund, balance, cap))
-    snapshot = ngos.project_snapshot()
-    for project in db.session.scalars(ngos.active_projects_query()):
-        if not ngos.project_fits(project, case):
-            continue
-        state = snapshot.get(project.id, {"budget": 0, "units": 0, "track": 0.5})
-        money = int(state["budget"]) if project.kind.value != "service" else 0
-        units = int(state["units"]) if project.kind.value != "money" else 0
-        if money > 0 or units > 0:
-            cap = _left(project.per_case_cap_fen, given.get(f"project:{project.id}", 0))
-            sources.append(_project_source(project, max(money, 0), units, cap, state["track"]))
+    sources.extend(catalog.project_sources(case, given))
     return sources
-
-
-def _pool_sources() -> list[Source]:
-    """Paid rule pledges with money left, read as plain rows (no ORM objects per pledge)."""
-    from marketplace.accounts.models import User
-
-    rows = db.session.execute(
-        select(
-            Pledge.id,
-            Pledge.rule,
-            Pledge.amount_fen,
-            Pledge.placed_fen,
-            Pledge.anonymous,
-            User.display_name,
-        )
-        .join(User, Pledge.donor_id == User.id)
-        .where(
-            Pledge.rule.is_not(None),
-            Pledge.status == PledgeStatus.paid,
-            Pledge.placed_fen < Pledge.amount_fen,
-        )
-    )
-    return [
-        Source(
-            id=f"pool:{pid}",
-            kind="pledge",
-            amount_fen=amount - placed,
-            categories=tuple((rule or {}).get("categories") or ()),
-            regions=((rule or {})["region"],) if (rule or {}).get("region") else (),
-            age_bands=((rule or {})["age_band"],) if (rule or {}).get("age_band") else (),
-            name=ANONYMOUS if anonymous else (name or ANONYMOUS),
-        )
-        for pid, rule, amount, placed, anonymous, name in rows
-    ]
 
 
 def _given_to_case(case: Case) -> dict[str, int]:
@@ -188,19 +149,6 @@ def _given_to_case(case: Case) -> dict[str, int]:
 
 def _left(cap: int | None, given: int) -> int | None:
     return None if cap is None else max(cap - given, 0)
-
-
-def _pool_source(pledge: Pledge) -> Source:
-    rule = pledge.rule or {}
-    return Source(
-        id=f"pool:{pledge.id}",
-        kind="pledge",
-        amount_fen=pledge.amount_fen - pledge.placed_fen,
-        categories=tuple(rule.get("categories") or ()),
-        regions=(rule["region"],) if rule.get("region") else (),
-        age_bands=(rule["age_band"],) if rule.get("age_band") else (),
-        name=ANONYMOUS if pledge.anonymous else pledge.donor.display_name,
-    )
 
 
 def _fund_source(fund: CompanyFund, balance: int, cap: int | None) -> Source:
@@ -237,13 +185,20 @@ def _project_source(
 # ---- matches and plans ------------------------------------------------------------------------
 
 
-def matches(case: Case, limit: int = 10) -> list[dict[str, Any]]:
-    """Scored sources per open need line, best first, with each factor's value."""
-    sources = candidate_sources(case)
+def matches(
+    case: Case,
+    limit: int = 10,
+    sources: list[Source] | None = None,
+    needs: list[Need] | None = None,
+) -> list[dict[str, Any]]:
+    """Scored sources per open need line, best first, with each factor's value (``sources``
+    and ``needs``, when given, spare reading them again)."""
+    sources = candidate_sources(case) if sources is None else sources
     names = {s.id: s.name for s in sources}
+    ranker = Ranker(sources, weights())
     result = []
-    for need in case_needs(case):
-        scored = rank(sources, need, weights())[:limit]
+    for need in case_needs(case) if needs is None else needs:
+        scored = [score(sources[k], need, weights()) for k in ranker.top(need, limit)]
         result.append(
             {
                 "need_line_id": int(need.id),
@@ -299,17 +254,24 @@ def _next_version(case: Case) -> int:
     return int(current or 0) + 1
 
 
-def build_plan(actor: User | None, case: Case, status: PlanStatus = PlanStatus.draft) -> Plan:
-    """Build and store a new plan version for the case (earlier open versions are superseded)."""
+def build_plan(
+    actor: User | None,
+    case: Case,
+    status: PlanStatus = PlanStatus.draft,
+    sources: list[Source] | None = None,
+    needs: list[Need] | None = None,
+) -> Plan:
+    """Build and store a new plan version for the case (earlier open versions are superseded).
+    ``sources`` and ``needs``, when given, must be this case's, read in this transaction."""
     if actor is not None:
         permissions.require(permissions.can_edit_case(actor, case), hide=True)
     if case.status != CaseStatus.published:
         raise Conflict(_l("Plans are built for published cases."))
-    sources = candidate_sources(case)
+    sources = candidate_sources(case) if sources is None else sources
     by_id = {s.id: s for s in sources}
-    needs = case_needs(case)
+    needs = case_needs(case) if needs is None else needs
+    by_need = {n.id: n for n in needs}
     result = engine_build_plan(needs, sources, weights())
-    scores = {(s.source_id, s.need_id): s for n in needs for s in rank(sources, n, weights())}
     _supersede_open_plans(case)
     plan = Plan(
         case_id=case.id,
@@ -318,25 +280,58 @@ def build_plan(actor: User | None, case: Case, status: PlanStatus = PlanStatus.d
         created_by_id=actor.id if actor else None,
         missing={k: v for k, v in result.missing.items() if v},
     )
+    taker = catalog.PoolTaker()
     for item in result.items:
-        kind, _, raw_id = item.source_id.partition(":")
-        score = scores.get((item.source_id, item.need_id))
-        plan.items.append(
-            PlanItem(
-                need_line_id=int(item.need_id),
-                source_kind=SourceKind(kind),
-                source_id=int(raw_id),
-                amount_fen=item.amount_fen,
-                units=item.units,
-                score=score.total if score else 0.0,
-                factors=[_factor(f) for f in score.factors] if score else [],
-                public_name=by_id[item.source_id].name if item.source_id in by_id else "",
-            )
+        explained = score(by_id[item.source_id], by_need[item.need_id], weights())
+        _add_items(
+            plan,
+            taker,
+            item.source_id,
+            item.need_id,
+            item.amount_fen,
+            item.units,
+            by_id[item.source_id].name,
+            explained.total,
+            [_factor(f) for f in explained.factors],
         )
     db.session.add(plan)
     db.session.flush()
     record(actor, "plan.build", "case", case.ref, version=plan.version, items=len(plan.items))
     return plan
+
+
+def _add_items(
+    plan: Plan,
+    taker: catalog.PoolTaker,
+    source_id: str,
+    need_id: str,
+    amount: int,
+    units: int,
+    name: str,
+    total: float = 0.0,
+    factors: list[dict[str, Any]] | None = None,
+) -> None:
+    """Append the plan item(s) for one engine item: a rule class's money becomes one item per
+    pledge it is taken from (oldest first), so acceptance places exact pledges."""
+    kind, _, raw_id = source_id.partition(":")
+    if kind == "class":
+        parts = taker.take(int(raw_id), amount)
+        stored = [(SourceKind.pool, pid, fen, public) for pid, fen, public in parts]
+    else:
+        stored = [(SourceKind(kind), int(raw_id), amount, name)]
+    for source_kind, stored_id, fen, public in stored:
+        plan.items.append(
+            PlanItem(
+                need_line_id=int(need_id),
+                source_kind=source_kind,
+                source_id=stored_id,
+                amount_fen=fen,
+                units=units,
+                score=total,
+                factors=factors or [],
+                public_name=public,
+            )
+        )
 
 
 def _supersede_open_plans(case: Case) -> None:
@@ -417,7 +412,9 @@ def _commit_money(case: Case, item: PlanItem) -> None:
         ).rowcount
         if taken != 1:
             raise Conflict(_l("A pledge in this plan was placed elsewhere meanwhile; build again."))
-        source, kind = ledger.POOL, "allocation"
+        from marketplace.donors.services import get_pledge, pool_code
+
+        source, kind = pool_code(get_pledge(item.source_id)), "allocation"
     elif item.source_kind == SourceKind.fund:
         source, kind = f"fund:{item.source_id}", "fund_grant"
         _check_cap(db.session.get(CompanyFund, item.source_id), source, case, item.amount_fen)
@@ -517,6 +514,7 @@ def propose_allocations() -> dict[str, int]:
         by_need[allocation.need].append(allocation)
     names = {s.id: s.name for s in sources}
     proposed = 0
+    taker = catalog.PoolTaker()
     for case in cases:
         items = [
             (a.source, a.need, a.amount_fen, 0)
@@ -532,17 +530,7 @@ def propose_allocations() -> dict[str, int]:
         _supersede_open_plans(case)
         plan = Plan(case_id=case.id, version=_next_version(case), status=PlanStatus.proposed)
         for source_id, need_id, amount, units in items:
-            kind, _, raw_id = source_id.partition(":")
-            plan.items.append(
-                PlanItem(
-                    need_line_id=int(need_id),
-                    source_kind=SourceKind(kind),
-                    source_id=int(raw_id),
-                    amount_fen=amount,
-                    units=units,
-                    public_name=names.get(source_id, ""),
-                )
-            )
+            _add_items(plan, taker, source_id, need_id, amount, units, names.get(source_id, ""))
         db.session.add(plan)
         db.session.flush()
         notify(
@@ -559,15 +547,7 @@ def propose_allocations() -> dict[str, int]:
 def global_money_sources() -> list[Source]:
     """Money sources for global allocation (rules only: projects with household conditions are
     left to per-case plans, whose eligibility check sees the household)."""
-    sources = []
-    for pledge in db.session.scalars(
-        select(Pledge).where(
-            Pledge.rule.is_not(None),
-            Pledge.status == PledgeStatus.paid,
-            Pledge.placed_fen < Pledge.amount_fen,
-        )
-    ):
-        sources.append(_pool_source(pledge))
+    sources = catalog.pool_sources()
     for fund in db.session.scalars(select(CompanyFund).where(CompanyFund.active.is_(True))):
         balance = ledger.balance(f"fund:{fund.id}")
         if balance > 0:

@@ -12,6 +12,7 @@ from marketplace.accounts.models import OrgKind, Role
 from marketplace.cases.models import Case
 from marketplace.donors import funds
 from marketplace.donors import services as donors
+from marketplace.donors.services import pool_code
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
 from marketplace.ledger.models import JournalEntry
@@ -95,7 +96,7 @@ def test_matches_explain_their_scores(ctx: Any, client: Any) -> None:
     assert {n["need_line_id"] for n in body["needs"]} == {line.id for line in case.need_lines}
     medical = next(n for n in body["needs"] if n["missing_fen"] == NEED)
     kinds = {s["source"].split(":")[0] for s in medical["sources"]}
-    assert kinds == {"pool", "fund", "project"}
+    assert kinds == {"class", "fund", "project"}  # rule pledges are matched by rule class
     for source in medical["sources"]:
         assert abs(sum(f["contribution"] for f in source["factors"]) - source["score"]) < 1e-3
         assert all(f["label_zh"] and f["label_en"] for f in source["factors"])
@@ -118,7 +119,7 @@ def test_build_and_accept_moves_exactly_the_planned_amounts(ctx: Any, client: An
     if "project" in by_kind:
         assert by_kind["project"]["amount_fen"] <= 300_000  # the project's per-case cap
     entries_before = db.session.scalar(select(db.func.count()).select_from(JournalEntry))
-    pool_before, fund_before = ledger.balance(ledger.POOL), funds.fund_balance(src["fund"])
+    pool_before, fund_before = ledger.pool_balance(), funds.fund_balance(src["fund"])
     accepted = client.post(f"/api/v1/plans/{plan['id']}/accept", headers=sw)
     assert accepted.status_code == 200 and accepted.json["status"] == "accepted"
     assert db.session.scalar(
@@ -128,7 +129,7 @@ def test_build_and_accept_moves_exactly_the_planned_amounts(ctx: Any, client: An
     moved = {
         k: by_kind[k]["amount_fen"] if k in by_kind else 0 for k in ("pool", "fund", "project")
     }
-    assert ledger.balance(ledger.POOL) == pool_before - moved["pool"]
+    assert ledger.pool_balance() == pool_before - moved["pool"]
     assert funds.fund_balance(src["fund"]) == fund_before - moved["fund"]
     assert ngos.budget_remaining(src["money"]) == 800_000 - moved["project"]
     db.session.refresh(src["rule"])
@@ -223,5 +224,5 @@ def test_a_source_cannot_be_committed_twice(ctx: Any, client: Any, app: Any) -> 
         t.join()
     assert sorted(codes) == [200, 409], codes
     db.session.refresh(rule)
-    assert rule.placed_fen == 500_000 and ledger.balance(ledger.POOL) == 0
+    assert rule.placed_fen == 500_000 and ledger.balance(pool_code(rule)) == 0
     assert ledger.verify() == []

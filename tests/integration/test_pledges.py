@@ -17,6 +17,7 @@ from marketplace.cases.models import Case
 from marketplace.db_types import utcnow
 from marketplace.donors import services as donors
 from marketplace.donors.models import Fallback, Pledge, PledgeStatus
+from marketplace.donors.services import pool_code
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
 from marketplace.ledger.models import JournalEntry
@@ -329,13 +330,14 @@ def test_rule_pledge_paid_then_expired_goes_to_a_fitting_case(ctx: Any, client: 
     assert created.status_code == 201, created.json
     pledge = db.session.get(Pledge, created.json["pledge"]["id"])
     assert _post_event(client, _event(pledge)).json["outcome"] == "paid"
-    assert ledger.balance(ledger.POOL) == 30_000
+    pool = pool_code(pledge)
+    assert ledger.balance(pool) == 30_000
     pledge.expires_at = utcnow() - timedelta(days=1)
     db.session.commit()
     result = client.application.test_cli_runner().invoke(args=["jobs", "run", "expire-pledges"])
     assert result.exit_code == 0, result.output
     db.session.refresh(pledge)
-    assert pledge.placed_case_id == case.id and ledger.balance(ledger.POOL) == 0
+    assert pledge.placed_case_id == case.id and ledger.balance(pool) == 0
     assert client.get(f"/api/v1/cases/{case.ref}").json["funded_fen"] == 30_000
     again = client.application.test_cli_runner().invoke(args=["jobs", "run", "expire-pledges"])
     assert "'moved': 0" in again.output or '"moved": 0' in again.output
