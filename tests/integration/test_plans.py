@@ -226,3 +226,48 @@ def test_a_source_cannot_be_committed_twice(ctx: Any, client: Any, app: Any) -> 
     db.session.refresh(rule)
     assert rule.placed_fen == 500_000 and ledger.balance(pool_code(rule)) == 0
     assert ledger.verify() == []
+
+
+def test_a_rule_class_is_one_source_taken_from_its_oldest_pledges(ctx: Any, client: Any) -> None:
+    """Three pledges with the same rule form one class; a plan takes the class's money oldest
+    pledge first, the pool account and the pledges agree after acceptance, and when the rest
+    expires only what is left is refunded."""
+    case, sw = _published(client)
+    rule = {"categories": ["medical"], "region": "4210", "age_band": None}
+    pledges = []
+    for amount in (100_000, 200_000, NEED):
+        pledge = donors.create_rule_pledge(make_user(Role.donor), dict(rule), amount)
+        donors.record_payment(pledge)
+        pledges.append(pledge)
+    db.session.commit()
+    assert len({p.rule_class_id for p in pledges}) == 1
+    pool = pool_code(pledges[0])
+    assert ledger.balance(pool) == 300_000 + NEED
+    sources = [s for s in plans.candidate_sources(case) if s.id.startswith("class:")]
+    assert [s.amount_fen for s in sources] == [300_000 + NEED]
+    plan = plans.build_plan(None, case)
+    pool_items = [i for i in plan.items if i.source_kind.value == "pool"]
+    taken = {i.source_id: i.amount_fen for i in pool_items}
+    assert sum(taken.values()) == NEED
+    assert taken[pledges[0].id] == 100_000 and taken[pledges[1].id] == 200_000  # oldest first
+    assert taken[pledges[2].id] == NEED - 300_000
+    user = db.session.get(type(case.owner), case.owner_id)
+    plans.accept_plan(user, plan)
+    db.session.commit()
+    for p in pledges:
+        db.session.refresh(p)
+    assert [p.placed_fen for p in pledges] == [100_000, 200_000, NEED - 300_000]
+    assert ledger.balance(pool) == 300_000  # what the last pledge has left
+    from datetime import timedelta
+
+    from marketplace.db_types import utcnow
+
+    pledges[2].expires_at = utcnow() - timedelta(days=1)
+    pledges[2].fallback = donors.Fallback.refund
+    db.session.commit()
+    donors.expire_rule_pledges()
+    db.session.commit()
+    db.session.refresh(pledges[2])
+    assert pledges[2].status.value == "refunded" and pledges[2].refunded_fen == 300_000
+    assert ledger.balance(pool) == 0
+    assert ledger.verify() == []
