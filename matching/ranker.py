@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matching.rules import age_ok, category_ok, region_ok
-from matching.scoring import DEADLINE_HORIZON_DAYS, LOCALITY_LEVELS
+from matching.scoring import deadline_value, locality_value
 from matching.types import DEFAULT_WEIGHTS, Need, Source, Weights
 
 FloatArray = npt.NDArray[np.float64]
@@ -68,7 +68,7 @@ class Ranker:
         values = self._locality.get(region)
         if values is None:
             values = np.fromiter(
-                (_locality(s, region) for s in self.sources), np.float64, len(self.sources)
+                (locality_value(s, region) for s in self.sources), np.float64, len(self.sources)
             )
             self._locality[region] = values
         return values
@@ -97,10 +97,7 @@ class Ranker:
             fit = np.ones(len(self.sources))
         else:
             fit = np.minimum(1.0, np.maximum(capacity, 0) / wanted)
-        days = need.deadline_days
-        deadline = (
-            0.0 if days is None else 1.0 - min(days, DEADLINE_HORIZON_DAYS) / DEADLINE_HORIZON_DAYS
-        )
+        deadline = deadline_value(need.deadline_days)
         w = self.weights
         total = (
             w.urgency * (need.urgency / 5)
@@ -117,12 +114,3 @@ class Ranker:
         index = np.nonzero(eligible)[0]
         order = index[np.argsort(-total[index], kind="stable")]
         return [int(i) for i in (order if limit is None else order[:limit])]
-
-
-def _locality(source: Source, region: str) -> float:
-    anchors = (source.home_region,) if source.home_region else source.regions
-    for length, value, _zh, _en in LOCALITY_LEVELS:
-        # "shares at least ``length`` leading characters with ``region``"
-        if any(len(a) >= length and a[:length] == region[:length] for a in anchors):
-            return value
-    return 0.0

@@ -47,7 +47,13 @@ def eligible(source: Source, need: Need) -> tuple[bool, tuple[str, ...]]:
     Returns:
         ``(True, ())`` when eligible, else ``(False, reasons)``.
     """
-    reasons = list(rule_failures(source, need))
+    reasons = rule_failures(source, need) + _capacity_failures(source, need)
+    return (not reasons, reasons)
+
+
+def _capacity_failures(source: Source, need: Need) -> tuple[str, ...]:
+    """Reasons other than the rules: the right kind of capacity, a cap above 0, a live deadline."""
+    reasons = []
     if need.is_money:
         if source.amount_fen <= 0:
             reasons.append("no money available")
@@ -57,7 +63,7 @@ def eligible(source: Source, need: Need) -> tuple[bool, tuple[str, ...]]:
         reasons.append("service need, but the source offers no service capacity")
     if need.deadline_days is not None and need.deadline_days < 0:
         reasons.append("the need's deadline has passed")
-    return (not reasons, tuple(reasons))
+    return tuple(reasons)
 
 
 def score(
@@ -97,35 +103,16 @@ def quick_total(
     The same arithmetic as :func:`score` (same factor values, same ``math.fsum``), so the two
     agree exactly; used to rank thousands of sources before explaining the best few.
     """
-    if need.is_money:
-        if source.amount_fen <= 0 or source.per_case_cap_fen == 0:
-            return None
-    elif not source.service_units:
+    if _capacity_failures(source, need) or not accepts(source, need):
         return None
-    if need.deadline_days is not None and need.deadline_days < 0:
-        return None
-    if not accepts(source, need):
-        return None
-    if need.is_money:
-        capacity = source.amount_fen if available is None else min(available, source.amount_fen)
-        if source.per_case_cap_fen is not None:
-            capacity = min(capacity, source.per_case_cap_fen)
-        wanted = need.amount_fen
-    else:
-        capacity, wanted = source.service_units or 0, need.units or 0
-    fit = 1.0 if wanted <= 0 else min(1.0, max(capacity, 0) / wanted)
-    days = need.deadline_days
-    deadline = (
-        0.0 if days is None else 1.0 - min(days, DEADLINE_HORIZON_DAYS) / DEADLINE_HORIZON_DAYS
-    )
     return math.fsum(
         (
             weights.urgency * (need.urgency / 5),
             weights.category * (1.0 if source.categories else 0.5),
-            weights.locality * _locality_value(source, need),
-            weights.amount_fit * fit,
+            weights.locality * locality_value(source, need.region),
+            weights.amount_fit * _fit_value(source, need, available),
             weights.track_record * source.track_record,
-            weights.deadline * deadline,
+            weights.deadline * deadline_value(need.deadline_days),
         )
     )
 
@@ -168,34 +155,27 @@ def _category(source: Source, need: Need, weights: Weights) -> Factor:
     )
 
 
-def _shared_prefix(a: str, b: str) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
-def _locality_level(source: Source, need: Need) -> tuple[float, str, str]:
+def _locality_level(source: Source, region: str) -> tuple[float, str, str]:
     anchors = (source.home_region,) if source.home_region else source.regions
-    shared = max((_shared_prefix(a, need.region) for a in anchors), default=0)
     for length, value, zh, en in LOCALITY_LEVELS:
-        if shared >= length:
+        # "shares at least ``length`` leading characters with ``region``"
+        if any(len(a) >= length and a[:length] == region[:length] for a in anchors):
             return value, zh, en
     return 0.0, "非本地", "not local"
 
 
-def _locality_value(source: Source, need: Need) -> float:
-    return _locality_level(source, need)[0]
+def locality_value(source: Source, region: str) -> float:
+    """0..1: how near the source (its home, else its regions) is to ``region``."""
+    return _locality_level(source, region)[0]
 
 
 def _locality(source: Source, need: Need, weights: Weights) -> Factor:
-    value, zh, en = _locality_level(source, need)
+    value, zh, en = _locality_level(source, need.region)
     return Factor("locality", value, weights.locality, zh, en)
 
 
-def _amount_fit(source: Source, need: Need, weights: Weights, available: int | None) -> Factor:
+def _fit_value(source: Source, need: Need, available: int | None) -> float:
+    """Share of what the need still wants that the source could give (0..1)."""
     if need.is_money:
         capacity = source.amount_fen if available is None else min(available, source.amount_fen)
         if source.per_case_cap_fen is not None:
@@ -203,9 +183,20 @@ def _amount_fit(source: Source, need: Need, weights: Weights, available: int | N
         wanted = need.amount_fen
     else:
         capacity, wanted = source.service_units or 0, need.units or 0
-    value = 1.0 if wanted <= 0 else min(1.0, max(capacity, 0) / wanted)
+    return 1.0 if wanted <= 0 else min(1.0, max(capacity, 0) / wanted)
+
+
+def _amount_fit(source: Source, need: Need, weights: Weights, available: int | None) -> Factor:
+    value = _fit_value(source, need, available)
     pct = round(value * 100)
     return Factor("amount_fit", value, weights.amount_fit, f"可覆盖 {pct}%", f"covers {pct}%")
+
+
+def deadline_value(days: int | None) -> float:
+    """1 when the deadline is today, falling to 0 at the horizon; 0 without a deadline."""
+    if days is None:
+        return 0.0
+    return 1.0 - min(days, DEADLINE_HORIZON_DAYS) / DEADLINE_HORIZON_DAYS
 
 
 def _track_record(source: Source, weights: Weights) -> Factor:
@@ -220,7 +211,7 @@ def _deadline(need: Need, weights: Weights) -> Factor:
     days = need.deadline_days
     if days is None:
         return Factor("deadline", 0.0, weights.deadline, "无截止日期", "no deadline")
-    value = 1.0 - min(days, DEADLINE_HORIZON_DAYS) / DEADLINE_HORIZON_DAYS
+    value = deadline_value(days)
     return Factor(
         "deadline", value, weights.deadline, f"距截止 {days} 天", f"{days} days to deadline"
     )
