@@ -44,6 +44,27 @@ class Ranker:
         self._static = weights.category * np.where(any_category, 0.5, 1.0) + (
             weights.track_record * track
         )
+        # many sources share their rules and their home: decide each distinct one once
+        rules: dict[tuple[tuple[str, ...], ...], int] = {}
+        anchors: dict[tuple[str | None, tuple[str, ...]], int] = {}
+        self._rules: list[Source] = []  # one source per distinct rule
+        self._anchors: list[Source] = []  # one source per distinct home (else regions)
+        rule_of, anchor_of = [], []
+        for s in self.sources:
+            rule = (s.categories, s.regions, s.age_bands)
+            k = rules.get(rule)
+            if k is None:
+                k = rules[rule] = len(self._rules)
+                self._rules.append(s)
+            rule_of.append(k)
+            anchor = (s.home_region, () if s.home_region else s.regions)
+            k = anchors.get(anchor)
+            if k is None:
+                k = anchors[anchor] = len(self._anchors)
+                self._anchors.append(s)
+            anchor_of.append(k)
+        self._rule_of = np.array(rule_of, dtype=np.int64)
+        self._anchor_of = np.array(anchor_of, dtype=np.int64)
         self._masks: dict[tuple[str, str | None, str], BoolArray] = {}
         self._locality: dict[str, FloatArray] = {}
 
@@ -51,25 +72,24 @@ class Ranker:
         key = (need.region, need.age_band, need.category)
         mask = self._masks.get(key)
         if mask is None:
-            mask = np.fromiter(
-                (
+            decided = np.array(
+                [
                     category_ok(s.categories, need.category)
                     and region_ok(s.regions, need.region)
                     and age_ok(s.age_bands, need.age_band)
-                    for s in self.sources
-                ),
-                np.bool_,
-                len(self.sources),
+                    for s in self._rules
+                ],
+                dtype=np.bool_,
             )
+            mask = decided[self._rule_of] if len(self.sources) else np.zeros(0, np.bool_)
             self._masks[key] = mask
         return mask
 
     def _locality_values(self, region: str) -> FloatArray:
         values = self._locality.get(region)
         if values is None:
-            values = np.fromiter(
-                (locality_value(s, region) for s in self.sources), np.float64, len(self.sources)
-            )
+            known = np.array([locality_value(s, region) for s in self._anchors], np.float64)
+            values = known[self._anchor_of] if len(self.sources) else np.zeros(0)
             self._locality[region] = values
         return values
 

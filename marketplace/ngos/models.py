@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Date, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, Date, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import Organization, User
@@ -80,7 +80,12 @@ class Referral(db.Model):
     """A service need referred to a project; the NGO answers within a time limit (default 72 h)."""
 
     __tablename__ = "referrals"
-    __table_args__ = (CheckConstraint("units > 0", name="units_positive"),)
+    __table_args__ = (
+        CheckConstraint("units > 0", name="units_positive"),
+        # a case's referrals by status (units referred per need line): without it SQLite's
+        # planner may prefer the status index and scan every referral
+        Index("ix_referrals_case_status", "case_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)

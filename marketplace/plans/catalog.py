@@ -58,7 +58,12 @@ class ProjectRow:
 
 
 class _Catalog:
+    MEMO_LIMIT = 200_000
+
     def __init__(self, rows: list[ProjectRow]) -> None:
+        # engine sources already built, by (project, money, units, cap, record): values are
+        # immutable and most projects' figures do not change between two requests
+        self.memo: dict[tuple[int, int, int, int | None, float], Source] = {}
         # (region prefix served, category) -> projects; "" = every region
         self.index: dict[tuple[str, str], list[ProjectRow]] = defaultdict(list)
         for row in rows:
@@ -68,41 +73,64 @@ class _Catalog:
 
     def fitting(self, case: Case, today: date) -> list[ProjectRow]:
         wanted = set(case.categories) | {line.category for line in case.need_lines}
+        region, age_band, household = case.region, case.age_band, case.household_size
         seen: dict[int, ProjectRow] = {}
-        for k in range(len(case.region) + 1):
+        for k in range(len(region) + 1):
             for category in wanted:
-                for row in self.index.get((case.region[:k], category), ()):
-                    if row.id not in seen and _fits(row, case, today):
+                for row in self.index.get((region[:k], category), ()):
+                    if row.id not in seen and _fits(row, age_band, household, today):
                         seen[row.id] = row
         return sorted(seen.values(), key=lambda r: r.id)
 
 
-def _fits(row: ProjectRow, case: Case, today: date) -> bool:
+def _fits(row: ProjectRow, age_band: str | None, household: int, today: date) -> bool:
     return (
         row.active
-        and (not row.age_bands or case.age_band in row.age_bands)
-        and not (row.household_min and case.household_size < row.household_min)
-        and not (row.household_max and case.household_size > row.household_max)
+        and (not row.age_bands or age_band in row.age_bands)
+        and not (row.household_min and household < row.household_min)
+        and not (row.household_max and household > row.household_max)
         and not (row.starts_on and row.starts_on > today)
         and not (row.ends_on and row.ends_on < today)
     )
 
 
-def _newest(*columns: Any) -> tuple[Any, ...]:
-    """``max()`` of each indexed column, as scalar subqueries: SQLite answers a lone ``max()``
-    from the index but scans the table for two in one SELECT."""
-    return tuple(
-        db.session.execute(select(*(select(func.max(c)).scalar_subquery() for c in columns))).one()
+@dataclass(frozen=True, slots=True)
+class Versions:
+    """What tells each cache whether it is still current, read in one query: projects and
+    referrals by ``max(id)`` / ``max(updated_at)`` (rows are never deleted and every edit moves
+    ``updated_at``), rule classes by ``max(id)`` (only ever added), balances by the ledger head
+    (every entry advances it)."""
+
+    projects: tuple[Any, Any]
+    referrals: tuple[Any, Any]
+    rule_classes: int
+    ledger_seq: int
+
+
+def versions() -> Versions:
+    """The current :class:`Versions` (scalar subqueries: SQLite answers a lone ``max()`` from
+    the index but scans the table for two in one SELECT)."""
+    columns = (
+        Project.id,
+        Project.updated_at,
+        Referral.id,
+        Referral.updated_at,
+        RuleClass.id,
     )
+    row = db.session.execute(
+        select(
+            *(select(func.max(c)).scalar_subquery() for c in columns),
+            select(LedgerHead.seq).scalar_subquery(),
+        )
+    ).one()
+    return Versions((row[0], row[1]), (row[2], row[3]), row[4] or 0, row[5] or 0)
 
 
 _lock = threading.Lock()
 _cache: dict[str, tuple[tuple[Any, ...], _Catalog]] = {}
 
 
-def _catalog() -> _Catalog:
-    # both are index lookups; projects are never deleted, and any edit moves updated_at
-    version = _newest(Project.id, Project.updated_at)
+def _catalog(version: tuple[Any, Any]) -> _Catalog:
     key = str(db.engine.url)
     with _lock:
         cached = _cache.get(key)
@@ -137,13 +165,17 @@ def _catalog() -> _Catalog:
     return catalog
 
 
-def project_sources(case: Case, given: dict[str, int]) -> list[Source]:
+def project_sources(
+    case: Case, given: dict[str, int], current: Versions | None = None
+) -> list[Source]:
     """Fitting projects with money or units left, as engine sources (caps net of ``given``)."""
-    rows = _catalog().fitting(case, local_today())
+    current = current or versions()
+    catalog = _catalog(current.projects)
+    rows = catalog.fitting(case, local_today())
     if not rows:
         return []
-    budgets = _balances()["project"]
-    used, record = _referral_state()
+    budgets = balances(current)["project"]
+    used, record = _referral_state(current.referrals)
     sources = []
     for row in rows:
         money = budgets.get(row.id, 0) if row.kind != "service" else 0
@@ -153,40 +185,44 @@ def project_sources(case: Case, given: dict[str, int]) -> list[Source]:
         cap = row.per_case_cap_fen
         if cap is not None:
             cap = max(cap - given.get(f"project:{row.id}", 0), 0)
-        sources.append(
-            Source(
+        key = (row.id, max(money, 0), units, cap, record.get(row.id, 0.5))
+        source = catalog.memo.get(key)
+        if source is None:
+            if len(catalog.memo) >= catalog.MEMO_LIMIT:
+                catalog.memo.clear()
+            source = catalog.memo[key] = Source(
                 id=f"project:{row.id}",
                 kind="project",
-                amount_fen=max(money, 0),
+                amount_fen=key[1],
                 categories=tuple(sorted(row.categories)),
                 regions=row.regions,
                 age_bands=row.age_bands,
                 per_case_cap_fen=cap,
                 service_units=units or None,
                 home_region=row.org_region,
-                track_record=record.get(row.id, 0.5),
+                track_record=key[4],
                 name=row.org_name,
             )
-        )
+        sources.append(source)
     return sources
 
 
 _balance_cache: dict[str, tuple[Any, dict[str, dict[int, int]]]] = {}
 
 
-def _balances() -> dict[str, dict[int, int]]:
-    """Positive balances of every project and pool account, by kind and id, cached until the
-    ledger's head moves (every entry advances it, so a cached value is never stale)."""
-    seq = db.session.scalar(select(LedgerHead.seq))
+def balances(current: Versions | None = None) -> dict[str, dict[int, int]]:
+    """Positive balances of every project, pool and fund account, by kind and id, cached until
+    the ledger's head moves (every entry advances it, so a cached value is never stale)."""
+    seq = (current or versions()).ledger_seq
     key = str(db.engine.url)
     with _lock:
         cached = _balance_cache.get(key)
     if cached is not None and cached[0] == seq:
         return cached[1]
-    found: dict[str, dict[int, int]] = {"project": {}, "pool": {}}
+    found: dict[str, dict[int, int]] = {"project": {}, "pool": {}, "fund": {}}
     for code, fen in db.session.execute(
         select(LedgerAccount.code, LedgerAccount.balance_fen).where(
-            LedgerAccount.kind.in_((AccountKind.project, AccountKind.pool)),
+            LedgerAccount.kind.in_((AccountKind.project, AccountKind.pool, AccountKind.fund)),
             LedgerAccount.balance_fen > 0,
         )
     ):
@@ -200,12 +236,12 @@ def _balances() -> dict[str, dict[int, int]]:
 _referral_cache: dict[str, tuple[tuple[Any, ...], tuple[dict[int, int], dict[int, float]]]] = {}
 
 
-def _referral_state() -> tuple[dict[int, int], dict[int, float]]:
+def _referral_state(current: tuple[Any, Any]) -> tuple[dict[int, int], dict[int, float]]:
     """Units each project has taken this month and its track record (share of decided
     referrals accepted; 0.5 without a record), cached until a referral is added or changes
     (``max(id)`` / ``max(updated_at)`` of ``referrals``) or the month turns."""
     start = utcnow().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    version = (*_newest(Referral.id, Referral.updated_at), start)
+    version = (*current, start)
     key = str(db.engine.url)
     with _lock:
         cached = _referral_cache.get(key)
@@ -245,10 +281,9 @@ class RuleRow:
 _rule_cache: dict[str, tuple[int, dict[str, list[RuleRow]]]] = {}
 
 
-def _rule_classes() -> dict[str, list[RuleRow]]:
+def _rule_classes(newest: int) -> dict[str, list[RuleRow]]:
     """Every rule class by region prefix (rows are only ever added, so ``max(id)`` tells when
     to re-read)."""
-    newest = db.session.scalar(select(func.max(RuleClass.id))) or 0
     key = str(db.engine.url)
     with _lock:
         cached = _rule_cache.get(key)
@@ -266,10 +301,11 @@ def _rule_classes() -> dict[str, list[RuleRow]]:
     return rows
 
 
-def pool_sources(case: Case | None = None) -> list[Source]:
+def pool_sources(case: Case | None = None, current: Versions | None = None) -> list[Source]:
     """One source per rule class with money in its pool (the ledger balance); with ``case``,
     only the classes whose rule could accept one of the case's need lines."""
-    by_region = _rule_classes()
+    current = current or versions()
+    by_region = _rule_classes(current.rule_classes)
     if case is None:
         rules = [r for group in by_region.values() for r in group]
     else:
@@ -283,20 +319,20 @@ def pool_sources(case: Case | None = None) -> list[Source]:
         ]
     if not rules:
         return []
-    balances = _balances()["pool"]
+    pools = balances(current)["pool"]
     name = str(_l("Donors giving by rule"))
     return [
         Source(
             id=f"class:{r.id}",
             kind="pledge",
-            amount_fen=balances[r.id],
+            amount_fen=pools[r.id],
             categories=r.categories,
             regions=(r.region,) if r.region else (),
             age_bands=(r.age_band,) if r.age_band else (),
             name=name,
         )
         for r in rules
-        if r.id in balances
+        if r.id in pools
     ]
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from marketplace.accounts import permissions
 from marketplace.accounts.models import User
@@ -119,13 +120,20 @@ def candidate_sources(case: Case) -> list[Source]:
     what is left after earlier gifts from the same source); see :mod:`marketplace.plans.catalog`
     for how they are read quickly."""
     given = _given_to_case(case)
-    sources = catalog.pool_sources(case)
-    for fund in db.session.scalars(select(CompanyFund).where(CompanyFund.active.is_(True))):
-        balance = ledger.balance(f"fund:{fund.id}")
+    current = catalog.versions()
+    sources = catalog.pool_sources(case, current)
+    funds = catalog.balances(current)["fund"]
+    active = (
+        select(CompanyFund)
+        .where(CompanyFund.active.is_(True))
+        .options(joinedload(CompanyFund.organization))
+    )
+    for fund in db.session.scalars(active):
+        balance = funds.get(fund.id, 0)
         if balance > 0:
             cap = _left(fund.per_case_cap_fen, given.get(f"fund:{fund.id}", 0))
             sources.append(_fund_source(fund, balance, cap))
-    sources.extend(catalog.project_sources(case, given))
+    sources.extend(catalog.project_sources(case, given, current))
     return sources
 
 
@@ -233,6 +241,11 @@ def _named_categories(label: str, locale: str) -> str:
     """The engine names categories by code ("medical"); people read "医疗" / "Medical"."""
     if not has_app_context():
         return label
+    return _renamed(label, locale)
+
+
+@functools.lru_cache(maxsize=4096)
+def _renamed(label: str, locale: str) -> str:
     for code, name in _category_names(locale).items():
         if code in label:
             label = label.replace(code, name)
