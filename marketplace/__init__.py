@@ -78,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.accounts import views as account_views
     from marketplace.cases import api as cases_api
     from marketplace.cases import views as case_views
+    from marketplace.disbursements import api as disbursements_api
     from marketplace.donors import api as pledges_api
     from marketplace.donors import views as donor_views
     from marketplace.extensions import api, csrf
@@ -99,7 +100,13 @@ def register_blueprints(app: Flask) -> None:
         webhooks.bp,
     ):
         app.register_blueprint(bp)
-    for api_bp in (cases_api.bp, pledges_api.bp, projects_api.bp, plans_api.bp):
+    for api_bp in (
+        cases_api.bp,
+        pledges_api.bp,
+        projects_api.bp,
+        plans_api.bp,
+        disbursements_api.bp,
+    ):
         api.register_blueprint(api_bp)
         csrf.exempt(api_bp)  # token-authenticated only; never reads the session cookie
 

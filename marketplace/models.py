@@ -4,6 +4,7 @@ from marketplace.accounts import models as accounts  # noqa: F401
 from marketplace.accounts import notifications  # noqa: F401
 from marketplace.audit import models as audit  # noqa: F401
 from marketplace.cases import models as cases  # noqa: F401
+from marketplace.disbursements import models as disbursements  # noqa: F401
 from marketplace.donors import models as donors  # noqa: F401
 from marketplace.ledger import models as ledger  # noqa: F401
 from marketplace.ngos import models as ngos  # noqa: F401

@@ -80,3 +80,37 @@ def require(allowed: bool, hide: bool = False) -> None:
         if hide:
             raise NotFound(_l("Not found."))
         raise PermissionDenied(_l("You do not have permission to do this."))
+
+
+def is_custodian_reviewer(user: Any) -> bool:
+    """A reviewer of the custodian charity that holds the money (托管慈善组织)."""
+    return (
+        _active(user)
+        and user.role == Role.reviewer
+        and user.organization is not None
+        and user.organization.kind == OrgKind.custodian
+    )
+
+
+def can_decide_disbursement(user: Any, disbursement: Any) -> bool:
+    """Four eyes: a custodian reviewer who did not request it."""
+    return is_custodian_reviewer(user) and disbursement.requested_by_id != user.id
+
+
+def can_see_disbursements(user: Any, case: Any) -> bool:
+    """The case's organization, custodian reviewers, auditors and platform reviewers."""
+    return (
+        can_see_case_internals(user, case) or is_custodian_reviewer(user) or _auditor_of(user, case)
+    )
+
+
+def _auditor_of(user: Any, case: Any) -> bool:
+    """An auditor of the platform, of the custodian, or of the case's own organization."""
+    return (
+        _active(user)
+        and user.role == Role.auditor
+        and user.organization is not None
+        and (
+            user.organization.kind in (OrgKind.platform, OrgKind.custodian) or same_org(user, case)
+        )
+    )

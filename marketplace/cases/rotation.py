@@ -11,7 +11,8 @@ _COLUMNS = ("name", "id_number", "phone", "address", "narrative")
 
 
 def rotate_private_data() -> int:
-    """Re-encrypt all private case rows under the newest key; returns the number of rows.
+    """Re-encrypt all private case rows and disbursement payee names under the newest key;
+    returns the number of rows.
 
     Works on the stored tokens directly (no decrypt/encrypt round trip through the ORM), in the
     caller's transaction.
@@ -29,4 +30,10 @@ def rotate_private_data() -> int:
             ),
             {**values, "case_id": row[0]},
         )
-    return len(rows)
+    payees = db.session.execute(text("SELECT id, payee_name FROM disbursements")).all()
+    for did, token in payees:
+        db.session.execute(
+            text("UPDATE disbursements SET payee_name = :v WHERE id = :id"),
+            {"v": rotate(token) if token else token, "id": did},
+        )
+    return len(rows) + len(payees)

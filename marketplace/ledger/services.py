@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import case as case_when
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -307,6 +308,19 @@ def received_by_line(case: Case) -> dict[int | None, int]:
         .group_by(Posting.need_line_id)
     ).all()
     return {line: int(total) for line, total in rows}
+
+
+def held_by_line(case: Case) -> dict[int | None, int]:
+    """Money held for the case now, per need line (None: for the case as a whole): debits
+    minus credits of the case account's postings."""
+    signed = case_when((Posting.side == Side.debit, Posting.amount_fen), else_=-Posting.amount_fen)
+    rows = db.session.execute(
+        select(Posting.need_line_id, func.coalesce(func.sum(signed), 0))
+        .join(LedgerAccount, Posting.account_id == LedgerAccount.id)
+        .where(LedgerAccount.case_id == case.id, LedgerAccount.kind == AccountKind.case)
+        .group_by(Posting.need_line_id)
+    ).all()
+    return {line: int(total) for line, total in rows if total}
 
 
 def case_entries(case: Case) -> list[JournalEntry]:

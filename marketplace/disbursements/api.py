@@ -1,0 +1,120 @@
+"""Disbursement endpoints of API.md: request, receipts, approve (and reject)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request, send_file
+from flask.views import MethodView
+from flask_babel import lazy_gettext as _l
+from flask_smorest import Blueprint
+
+from marketplace.accounts import permissions
+from marketplace.accounts.api_auth import api_user, require_api_user
+from marketplace.cases import services as case_services
+from marketplace.disbursements import schemas, services
+from marketplace.disbursements.models import Receipt
+from marketplace.errors import NotFound, ValidationFailed
+from marketplace.extensions import db
+
+bp = Blueprint(
+    "disbursements_api", __name__, url_prefix="/api/v1", description="Money out, four eyes"
+)
+
+
+@bp.route("/disbursements")
+class Disbursements(MethodView):
+    @bp.arguments(schemas.DisbursementCreateSchema)
+    @bp.response(201, schemas.DisbursementSchema)
+    @bp.alt_response(409, description="more than is held for the need line")
+    def post(self, data: dict[str, Any]) -> Any:
+        """Request a disbursement from the case's held funds (a social worker of its org)."""
+        user = require_api_user()
+        case = case_services.get_case(data.pop("case_ref"))
+        found = services.request_disbursement(user, case, data)
+        db.session.commit()
+        return found
+
+
+@bp.route("/disbursements/<int:disbursement_id>")
+class DisbursementOne(MethodView):
+    @bp.response(200, schemas.DisbursementSchema)
+    def get(self, disbursement_id: int) -> Any:
+        """One disbursement, for the case's organization, the custodian and auditors."""
+        user = require_api_user()
+        found = services.get_disbursement(disbursement_id)
+        permissions.require(permissions.can_see_disbursements(user, found.case), hide=True)
+        return found
+
+
+@bp.route("/disbursements/<int:disbursement_id>/approve")
+class DisbursementApprove(MethodView):
+    @bp.response(200, schemas.DisbursementSchema)
+    @bp.alt_response(409, description="already decided, or more than is held")
+    def post(self, disbursement_id: int) -> Any:
+        """Approve and execute (a custodian reviewer, never the requester)."""
+        user = require_api_user()
+        found = services.get_disbursement(disbursement_id)
+        services.approve(user, found)
+        db.session.commit()
+        return found
+
+
+@bp.route("/disbursements/<int:disbursement_id>/reject")
+class DisbursementReject(MethodView):
+    @bp.arguments(schemas.DecisionSchema)
+    @bp.response(200, schemas.DisbursementSchema)
+    def post(self, data: dict[str, Any], disbursement_id: int) -> Any:
+        """Reject with a reason (a custodian reviewer, never the requester)."""
+        user = require_api_user()
+        found = services.get_disbursement(disbursement_id)
+        services.reject(user, found, data["reason"])
+        db.session.commit()
+        return found
+
+
+@bp.route("/disbursements/<int:disbursement_id>/receipts")
+class DisbursementReceipts(MethodView):
+    @bp.response(201, schemas.ReceiptSchema)
+    def post(self, disbursement_id: int) -> Any:
+        """Upload a receipt: multipart field ``file`` (PDF, JPEG, PNG), optional ``variant``
+        (``original``, default, or ``redacted``: the copy donors to the case may see)."""
+        request.max_content_length = current_app.config["RECEIPT_MAX_BYTES"] + 64 * 1024
+        user = require_api_user()
+        found = services.get_disbursement(disbursement_id)
+        upload = request.files.get("file")
+        if upload is None:
+            raise ValidationFailed(_l("Send the file in the field 'file'."), {"file": ["required"]})
+        variant = request.form.get("variant", "original")
+        if variant not in ("original", "redacted"):
+            raise ValidationFailed(_l("Not one of the allowed values."), {"variant": [variant]})
+        limit = current_app.config["RECEIPT_MAX_BYTES"]
+        receipt = services.add_receipt(user, found, upload.stream.read(limit + 1), variant)
+        db.session.commit()
+        return receipt
+
+
+@bp.route("/receipts/<int:receipt_id>/file")
+class ReceiptFile(MethodView):
+    @bp.response(200)
+    def get(self, receipt_id: int) -> Any:
+        """The stored file, as an attachment, for those allowed to see this variant."""
+        receipt = db.session.get(Receipt, receipt_id)
+        if receipt is None or not services.can_download(api_user(), receipt):
+            raise NotFound(_l("Not found."))
+        return receipt_response(receipt)
+
+
+def receipt_response(receipt: Receipt) -> Any:
+    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+    response = send_file(
+        services.receipt_path(receipt),
+        mimetype=receipt.content_type,
+        as_attachment=True,
+        download_name=f"receipt-{receipt.id}.{extension.get(receipt.content_type, 'bin')}",
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

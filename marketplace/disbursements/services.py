@@ -1,0 +1,365 @@
+"""Money out: a social worker requests a disbursement from a case's held funds for a need line;
+a custodian reviewer who is not the requester approves (which pays it out through the ledger
+in the same transaction) or rejects it with a reason. Receipts are checked and cleaned by
+:mod:`marketplace.disbursements.receipts` and stored outside the web root under random names.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from marketplace.accounts import permissions
+from marketplace.accounts.models import Organization, OrgKind, Role, User
+from marketplace.accounts.notifications import notify
+from marketplace.audit.services import record
+from marketplace.cases.models import Case
+from marketplace.db_types import utcnow
+from marketplace.disbursements import receipts
+from marketplace.disbursements.models import (
+    Disbursement,
+    DisbursementStatus,
+    PayeeKind,
+    Receipt,
+    ReceiptVariant,
+)
+from marketplace.donors.models import Pledge, PledgeStatus
+from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from marketplace.extensions import db
+from marketplace.i18n import format_fen
+from marketplace.ledger import services as ledger
+from marketplace.ledger.core import EntryDraft, PostingDraft, Side
+
+MONEY_KINDS = ("cash", "in_kind")
+
+
+def get_disbursement(disbursement_id: int) -> Disbursement:
+    found = db.session.get(Disbursement, disbursement_id)
+    if found is None:
+        raise NotFound(_l("No such disbursement."))
+    return found
+
+
+def available_for_line(case: Case, need_line_id: int) -> int:
+    """What may be paid out for the line: held for it, plus what is held for the case as a
+    whole."""
+    held = ledger.held_by_line(case)
+    return held.get(need_line_id, 0) + held.get(None, 0)
+
+
+# ---- request ----------------------------------------------------------------------------------
+
+
+def request_disbursement(actor: User, case: Case, data: dict[str, Any]) -> Disbursement:
+    """Record a request (nothing moves yet). ``data``: need_line_id, amount_fen, payee_kind,
+    payee_name, purpose, invoice_ref."""
+    permissions.require(permissions.can_edit_case(actor, case), hide=True)
+    line = next((n for n in case.need_lines if n.id == data["need_line_id"]), None)
+    if line is None:
+        raise ValidationFailed(
+            _l("This need line is not part of the case."), {"need_line_id": data["need_line_id"]}
+        )
+    if line.kind not in MONEY_KINDS:
+        raise ValidationFailed(
+            _l("Service lines are delivered by NGOs, not paid out."), {"need_line_id": line.id}
+        )
+    amount = data["amount_fen"]
+    available = available_for_line(case, line.id)
+    if amount > available:
+        raise Conflict(
+            _l("Only %(amount)s is held for this need line.", amount=format_fen(available)),
+            {"amount_fen": amount, "available_fen": available},
+            code="exceeds_held",
+        )
+    disbursement = Disbursement(
+        case_id=case.id,
+        need_line_id=line.id,
+        amount_fen=amount,
+        payee_kind=PayeeKind(data["payee_kind"]),
+        payee_name=data["payee_name"],
+        purpose=data["purpose"],
+        invoice_ref=data.get("invoice_ref") or "",
+        status=DisbursementStatus.requested,
+        requested_by_id=actor.id,
+    )
+    db.session.add(disbursement)
+    db.session.flush()
+    record(
+        actor,
+        "disbursement.request",
+        "case",
+        case.ref,
+        disbursement=disbursement.id,
+        amount_fen=amount,
+        payee_kind=disbursement.payee_kind.value,
+    )
+    for reviewer_id in _custodian_reviewers():
+        notify(
+            reviewer_id,
+            str(_l("A disbursement waits for your approval.")),
+            link=f"/disbursements/{disbursement.id}",
+            key=f"disbursement:{disbursement.id}:requested:{reviewer_id}",
+        )
+    return disbursement
+
+
+def _custodian_reviewers() -> list[int]:
+    return list(
+        db.session.scalars(
+            select(User.id)
+            .join(Organization, User.organization_id == Organization.id)
+            .where(
+                Organization.kind == OrgKind.custodian,
+                User.role == Role.reviewer,
+                User.active.is_(True),
+            )
+        )
+    )
+
+
+# ---- decide -----------------------------------------------------------------------------------
+
+
+def approve(actor: User, disbursement: Disbursement) -> Disbursement:
+    """Four eyes, then pay out through the ledger in the caller's transaction.
+
+    The status moves ``requested -> paid`` with one conditional UPDATE, so of two approvals
+    at the same time exactly one pays; the other is told it was already decided.
+
+    Raises:
+        PermissionDenied: not a custodian reviewer, or the requester approving their own request.
+        Conflict: already decided, or more than is held for the line.
+    """
+    _require_decider(actor, disbursement)
+    case = _locked_case(disbursement.case_id)
+    _claim(disbursement, actor, DisbursementStatus.paid, "")
+    held = ledger.held_by_line(case)
+    from_line = min(held.get(disbursement.need_line_id, 0), disbursement.amount_fen)
+    from_case = disbursement.amount_fen - from_line
+    if from_case > held.get(None, 0):
+        raise Conflict(
+            _l(
+                "Only %(amount)s is held for this need line.",
+                amount=format_fen(from_line + held.get(None, 0)),
+            ),
+            {"amount_fen": disbursement.amount_fen},
+            code="exceeds_held",
+        )
+    code = f"case:{case.ref}"
+    postings = [PostingDraft(ledger.WORLD_PAYEES, Side.debit, disbursement.amount_fen)]
+    if from_line:
+        postings.append(PostingDraft(code, Side.credit, from_line, disbursement.need_line_id))
+    if from_case:
+        postings.append(PostingDraft(code, Side.credit, from_case, None))
+    entry = ledger.post_entry(
+        EntryDraft(
+            kind="disbursement",
+            memo=f"disbursement {disbursement.id} to a {disbursement.payee_kind.value}",
+            postings=tuple(postings),
+            ref=f"disbursement:{disbursement.id}",
+            meta={
+                "disbursement_id": disbursement.id,
+                "payee_kind": disbursement.payee_kind.value,
+                "need_line_id": disbursement.need_line_id,
+            },
+        ),
+        actor,
+    )
+    disbursement.entry_seq = entry.seq
+    db.session.flush()
+    record(
+        actor,
+        "disbursement.approve",
+        "case",
+        case.ref,
+        disbursement=disbursement.id,
+        amount_fen=disbursement.amount_fen,
+        entry_seq=entry.seq,
+    )
+    notify(
+        disbursement.requested_by_id,
+        str(_l("Your disbursement request was approved and paid.")),
+        link=f"/disbursements/{disbursement.id}",
+        key=f"disbursement:{disbursement.id}:paid",
+    )
+    return disbursement
+
+
+def reject(actor: User, disbursement: Disbursement, reason: str) -> Disbursement:
+    """Refuse with a reason; nothing moves."""
+    if not reason.strip():
+        raise ValidationFailed(_l("Give a reason."), {"reason": ["required"]})
+    _require_decider(actor, disbursement)
+    _claim(disbursement, actor, DisbursementStatus.rejected, reason.strip())
+    record(
+        actor,
+        "disbursement.reject",
+        "case",
+        disbursement.case.ref,
+        disbursement=disbursement.id,
+    )
+    notify(
+        disbursement.requested_by_id,
+        str(_l("Your disbursement request was rejected: %(reason)s", reason=reason.strip())),
+        link=f"/disbursements/{disbursement.id}",
+        key=f"disbursement:{disbursement.id}:rejected",
+    )
+    return disbursement
+
+
+def _require_decider(actor: User, disbursement: Disbursement) -> None:
+    if permissions.is_custodian_reviewer(actor) and disbursement.requested_by_id == actor.id:
+        raise PermissionDenied(
+            _l("Four eyes: someone other than the requester must decide."),
+            code="four_eyes",
+        )
+    permissions.require(permissions.can_decide_disbursement(actor, disbursement))
+
+
+def _locked_case(case_id: int) -> Case:
+    """The case row, locked on PostgreSQL so that payouts of one case run one at a time."""
+    case = db.session.scalar(select(Case).where(Case.id == case_id).with_for_update())
+    assert case is not None  # noqa: S101 - a disbursement's case exists (foreign key)
+    return case
+
+
+def _claim(
+    disbursement: Disbursement, actor: User, status: DisbursementStatus, reason: str
+) -> None:
+    claimed = db.session.execute(
+        update(Disbursement)
+        .where(
+            Disbursement.id == disbursement.id,
+            Disbursement.status == DisbursementStatus.requested,
+        )
+        .values(status=status, decided_by_id=actor.id, decided_at=utcnow(), reason=reason)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise Conflict(
+            _l("This disbursement has already been decided."),
+            {
+                "status": db.session.scalar(
+                    select(Disbursement.status).where(Disbursement.id == disbursement.id)
+                )
+            },
+            code="already_decided",
+        )
+    db.session.expire(disbursement)
+
+
+# ---- receipts ---------------------------------------------------------------------------------
+
+
+def receipts_dir() -> Path:
+    folder = Path(current_app.config["RECEIPTS_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def add_receipt(
+    actor: User, disbursement: Disbursement, data: bytes, variant: str = "original"
+) -> Receipt:
+    """Check, clean and store one file for the disbursement.
+
+    Raises:
+        ValidationFailed: the file is refused (its type by content, size, or unreadable image).
+    """
+    case = disbursement.case
+    permissions.require(
+        permissions.can_see_case_internals(actor, case) or permissions.is_custodian_reviewer(actor),
+        hide=True,
+    )
+    try:
+        cleaned = receipts.clean(data, current_app.config["RECEIPT_MAX_BYTES"])
+    except receipts.ReceiptRejected as exc:
+        raise ValidationFailed(
+            _REFUSALS.get(exc.code, _l("This file is refused.")), {"file": [exc.code]}
+        ) from exc
+    name = secrets.token_hex(16)
+    path = receipts_dir() / name
+    path.write_bytes(cleaned.data)
+    receipt = Receipt(
+        disbursement_id=disbursement.id,
+        variant=ReceiptVariant(variant),
+        stored_name=name,
+        content_type=cleaned.content_type,
+        size_bytes=len(cleaned.data),
+        sha256=cleaned.sha256,
+        uploaded_by_id=actor.id,
+    )
+    db.session.add(receipt)
+    db.session.flush()
+    record(
+        actor,
+        "receipt.upload",
+        "case",
+        case.ref,
+        disbursement=disbursement.id,
+        receipt=receipt.id,
+        sha256=cleaned.sha256,
+    )
+    return receipt
+
+
+_REFUSALS = {
+    "empty": _l("The file is empty."),
+    "too_large": _l("The file is too large."),
+    "file_type": _l("Only PDF, JPEG and PNG files are accepted."),
+    "unreadable": _l("The image could not be read."),
+}
+
+
+def is_donor_to(user: User | None, case: Case) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return bool(
+        db.session.scalar(
+            select(Pledge.id)
+            .where(
+                Pledge.donor_id == user.id,
+                Pledge.case_id == case.id,
+                Pledge.status == PledgeStatus.paid,
+            )
+            .limit(1)
+        )
+    )
+
+
+def can_download(user: User | None, receipt: Receipt) -> bool:
+    """Originals: the case's organization, custodian reviewers and auditors. Redacted copies:
+    those, and donors to the case. The public sees only that a receipt exists."""
+    case = receipt.disbursement.case
+    if permissions.can_see_disbursements(user, case):
+        return True
+    return receipt.variant == ReceiptVariant.redacted and is_donor_to(user, case)
+
+
+def receipt_path(receipt: Receipt) -> Path:
+    return receipts_dir() / receipt.stored_name
+
+
+def public_view(disbursement: Disbursement) -> dict[str, Any]:
+    """What anyone may see of a disbursement: never the payee's name for a beneficiary."""
+    return {
+        "id": disbursement.id,
+        "need_line_id": disbursement.need_line_id,
+        "amount_fen": disbursement.amount_fen,
+        "payee_kind": disbursement.payee_kind.value,
+        "payee_name": disbursement.payee_name
+        if disbursement.payee_kind == PayeeKind.vendor
+        else None,
+        "status": disbursement.status.value,
+        "paid_at": disbursement.decided_at
+        if disbursement.status == DisbursementStatus.paid
+        else None,
+        "receipts": [
+            {"date": r.uploaded_at, "sha256": r.sha256, "variant": r.variant.value}
+            for r in disbursement.receipts
+        ],
+    }
