@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import Organization, User
 from marketplace.cases.reference import MAX_FEN
-from marketplace.cases.states import CaseStatus
+from marketplace.cases.states import CaseStage, CaseStatus
 from marketplace.cases.vault import EncryptedText
 from marketplace.db_types import UTCDateTime, utcnow
 from marketplace.extensions import db
@@ -82,6 +82,15 @@ class Case(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the money stage of a published case and when each stage was first reached
+    stage: Mapped[CaseStage | None] = mapped_column(_enum(CaseStage, "case_stage"), index=True)
+    planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    funded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disbursing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: how it ended: resolved / partly / not_resolved, and a scrubbed public note
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    outcome_note: Mapped[str] = mapped_column(Text, default="")
 
     organization: Mapped[Organization] = relationship()
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
@@ -170,3 +179,23 @@ class NeedLine(db.Model):
     status: Mapped[str] = mapped_column(String(10), default="open")
 
     case: Mapped[Case] = relationship(back_populates="need_lines")
+
+
+class FollowUp(db.Model):
+    """ "Was the crisis resolved?" asked 30 and 90 days after a case closes; donors see the
+    answer (scrubbed) on the case page."""
+
+    __tablename__ = "case_follow_ups"
+    __table_args__ = (db.UniqueConstraint("case_id", "days", name="uq_follow_ups_case_days"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    days: Mapped[int] = mapped_column(Integer)
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: resolved / partly / not_resolved
+    resolved: Mapped[str | None] = mapped_column(String(16))
+    public_note: Mapped[str] = mapped_column(Text, default="")
+
+    case: Mapped[Case] = relationship()

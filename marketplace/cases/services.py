@@ -21,7 +21,7 @@ from marketplace.audit.services import record
 from marketplace.cases import anonymize
 from marketplace.cases.models import Case, CasePrivate, GovernmentPayout, NeedLine
 from marketplace.cases.reference import county_label
-from marketplace.cases.states import EDITABLE, OPEN, CaseStatus, check_transition
+from marketplace.cases.states import EDITABLE, OPEN, CaseStage, CaseStatus, check_transition
 from marketplace.cases.vault import id_index
 from marketplace.db_types import local_today, utcnow
 from marketplace.errors import Conflict, NotFound, ValidationFailed
@@ -116,6 +116,10 @@ def _apply(actor: User, case: Case, data: dict[str, Any]) -> None:
 def refresh_figures(case: Case) -> None:
     """Update the maintained aggregate ``open_fen`` after need lines or funding change."""
     case.open_fen = max(residual_fen(case) - sum(funded_by_line(case).values()), 0)
+    if case.stage is not None:
+        from marketplace.cases.lifecycle import note_funding
+
+        note_funding(case)
 
 
 def refresh_public_text(case: Case) -> None:
@@ -245,6 +249,7 @@ def review_case(actor: User, case: Case, decision: str, reason: str | None = Non
     if target == CaseStatus.published:
         refresh_public_text(case)
         case.published_at = now
+        case.stage = CaseStage.published
         case.expires_at = now + timedelta(days=_setting("CASE_PUBLICATION_DAYS", 90))
     else:
         case.return_reason = (reason or "").strip()
@@ -269,7 +274,12 @@ def expire_cases(now: datetime | None = None) -> int:
     """Expire published cases past their publication period. Idempotent; returns how many."""
     now = now or utcnow()
     cases = db.session.scalars(
-        select(Case).where(Case.status == CaseStatus.published, Case.expires_at <= now)
+        select(Case).where(
+            Case.status == CaseStatus.published,
+            Case.expires_at <= now,
+            # a case with money on its way or held is finished by closing, not by expiry
+            or_(Case.stage.is_(None), Case.stage == CaseStage.published),
+        )
     ).all()
     for case in cases:
         case.status = CaseStatus.expired

@@ -1,8 +1,12 @@
 """The case lifecycle as an explicit state machine (DESIGN.md §5).
 
-draft -> submitted -> published -> (later issues: planned -> funded -> disbursing -> closed)
+draft -> submitted -> published -> closed (outcome recorded; follow-ups at 30 and 90 days)
             |             \\-> withdrawn / expired
             \\-> returned -> submitted (after edits)
+
+While a case is published, its money moves it through the **stages** (``Case.stage``, each with
+the time it was first reached): published -> planned (a plan accepted) -> funded (everything
+after government received) -> disbursing (first payout) -> closed.
 """
 
 from __future__ import annotations
@@ -21,6 +25,28 @@ class CaseStatus(enum.StrEnum):
     published = "published"
     withdrawn = "withdrawn"
     expired = "expired"
+    closed = "closed"
+
+
+class CaseStage(enum.StrEnum):
+    """Where a published case's money stands (DESIGN.md §5)."""
+
+    published = "published"
+    planned = "planned"
+    funded = "funded"
+    disbursing = "disbursing"
+    closed = "closed"
+
+
+STAGE_ORDER = list(CaseStage)
+
+STAGE_LABELS = {
+    CaseStage.published: _l("Published"),
+    CaseStage.planned: _l("Planned"),
+    CaseStage.funded: _l("Funded"),
+    CaseStage.disbursing: _l("Disbursing"),
+    CaseStage.closed: _l("Closed"),
+}
 
 
 STATUS_LABELS = {
@@ -30,6 +56,7 @@ STATUS_LABELS = {
     CaseStatus.published: _l("Published"),
     CaseStatus.withdrawn: _l("Withdrawn"),
     CaseStatus.expired: _l("Expired"),
+    CaseStatus.closed: _l("Closed"),
 }
 
 TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
@@ -38,7 +65,8 @@ TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
         {CaseStatus.published, CaseStatus.returned, CaseStatus.withdrawn}
     ),
     CaseStatus.returned: frozenset({CaseStatus.submitted, CaseStatus.withdrawn}),
-    CaseStatus.published: frozenset({CaseStatus.withdrawn, CaseStatus.expired}),
+    CaseStatus.published: frozenset({CaseStatus.withdrawn, CaseStatus.expired, CaseStatus.closed}),
+    CaseStatus.closed: frozenset(),
     CaseStatus.withdrawn: frozenset(),
     CaseStatus.expired: frozenset(),
 }
@@ -48,7 +76,8 @@ EDITABLE = frozenset({CaseStatus.draft, CaseStatus.returned})
 OPEN = frozenset(
     {CaseStatus.draft, CaseStatus.submitted, CaseStatus.returned, CaseStatus.published}
 )
-PUBLIC = frozenset({CaseStatus.published})
+#: shown on public pages (a closed case keeps its record, outcome and follow-ups)
+PUBLIC = frozenset({CaseStatus.published, CaseStatus.closed})
 
 
 class InvalidTransition(Conflict):

@@ -18,7 +18,9 @@ from marketplace.accounts import permissions
 from marketplace.accounts.models import Organization, OrgKind, Role, User
 from marketplace.accounts.notifications import notify
 from marketplace.audit.services import record
+from marketplace.cases.lifecycle import advance
 from marketplace.cases.models import Case
+from marketplace.cases.states import CaseStage
 from marketplace.db_types import utcnow
 from marketplace.disbursements import receipts
 from marketplace.disbursements.models import (
@@ -171,6 +173,7 @@ def approve(actor: User, disbursement: Disbursement) -> Disbursement:
         actor,
     )
     disbursement.entry_seq = entry.seq
+    advance(case, CaseStage.disbursing)
     db.session.flush()
     record(
         actor,

@@ -23,9 +23,10 @@ from marketplace.accounts import permissions
 from marketplace.accounts.models import User
 from marketplace.accounts.notifications import notify
 from marketplace.audit.services import record
+from marketplace.cases.lifecycle import advance
 from marketplace.cases.models import Case, NeedLine
 from marketplace.cases.services import refresh_figures
-from marketplace.cases.states import CaseStatus
+from marketplace.cases.states import CaseStage, CaseStatus
 from marketplace.db_types import utcnow
 from marketplace.donors.models import CompanyFund, Pledge, PledgeStatus
 from marketplace.errors import Conflict, NotFound
@@ -402,6 +403,7 @@ def accept_plan(actor: User, plan: Plan) -> Plan:
         if item.units:
             project = ngos.get_project(item.source_id)
             ngos.refer(actor, case, lines[item.need_line_id], project, item.units)
+    advance(case, CaseStage.planned)
     refresh_figures(case)
     db.session.flush()
     record(actor, "plan.accept", "case", case.ref, version=plan.version)

@@ -23,6 +23,7 @@ ALLOWED = {
     ("returned", "withdrawn"),
     ("published", "withdrawn"),
     ("published", "expired"),
+    ("published", "closed"),
 }
 
 
@@ -42,6 +43,7 @@ def test_every_pair(app: object, current: CaseStatus, target: CaseStatus) -> Non
 def test_terminal_states_have_no_way_out() -> None:
     assert TRANSITIONS[CaseStatus.withdrawn] == frozenset()
     assert TRANSITIONS[CaseStatus.expired] == frozenset()
+    assert TRANSITIONS[CaseStatus.closed] == frozenset()
 
 
 def test_publication_needs_review() -> None:

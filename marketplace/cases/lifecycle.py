@@ -1,0 +1,150 @@
+"""The money stages of a published case, closing with an outcome, and follow-ups.
+
+``advance(case, stage)`` moves a case forward only (published -> planned -> funded ->
+disbursing -> closed) and stamps the time a stage is first reached; the transparency figures
+(median hours to funded, to first payout) read those stamps. Closing needs every held yuan paid
+out (or moved on) and no payout waiting; it records the outcome and schedules the 30- and
+90-day follow-ups ("was the crisis resolved?"), whose answers donors see scrubbed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from marketplace.accounts import permissions
+from marketplace.accounts.models import User
+from marketplace.accounts.notifications import notify
+from marketplace.audit.services import record
+from marketplace.cases import anonymize
+from marketplace.cases.models import Case, FollowUp
+from marketplace.cases.states import STAGE_ORDER, CaseStage, CaseStatus, check_transition
+from marketplace.db_types import local_today, utcnow
+from marketplace.errors import Conflict, ValidationFailed
+from marketplace.extensions import db
+
+OUTCOMES = ("resolved", "partly", "not_resolved")
+FOLLOW_UP_DAYS = (30, 90)
+_STAMP = {
+    CaseStage.planned: "planned_at",
+    CaseStage.funded: "funded_at",
+    CaseStage.disbursing: "disbursing_at",
+    CaseStage.closed: "closed_at",
+}
+
+
+def advance(case: Case, stage: CaseStage, now: datetime | None = None) -> None:
+    """Move the case to ``stage`` unless it is already there or further; stamp the time."""
+    now = now or utcnow()
+    stamp = _STAMP.get(stage)
+    if stamp and getattr(case, stamp) is None:
+        setattr(case, stamp, now)
+    current = case.stage or CaseStage.published
+    if STAGE_ORDER.index(stage) > STAGE_ORDER.index(current):
+        case.stage = stage
+
+
+def note_funding(case: Case) -> None:
+    """Called after the case's figures change: a published case whose need after government
+    is all received is funded."""
+    from marketplace.cases.services import residual_fen
+
+    if case.status == CaseStatus.published and case.open_fen == 0 and residual_fen(case) > 0:
+        advance(case, CaseStage.funded)
+
+
+def close_case(actor: User, case: Case, outcome: str, note: str = "") -> Case:
+    """Close with an outcome (by a social worker of the case's organization).
+
+    Raises:
+        ValidationFailed: an unknown outcome.
+        Conflict: money is still held for the case, or a payout waits for approval.
+    """
+    from marketplace.disbursements.models import Disbursement, DisbursementStatus
+    from marketplace.ledger.services import held_by_line
+
+    permissions.require(permissions.can_edit_case(actor, case), hide=True)
+    if outcome not in OUTCOMES:
+        raise ValidationFailed(_l("Not one of the allowed values."), {"outcome": [outcome]})
+    check_transition(case.status, CaseStatus.closed)
+    held = sum(held_by_line(case).values())
+    if held:
+        raise Conflict(
+            _l("Money is still held for this case: pay it out before closing."),
+            {"held_fen": held},
+            code="money_held",
+        )
+    waiting = db.session.scalar(
+        select(Disbursement.id).where(
+            Disbursement.case_id == case.id,
+            Disbursement.status == DisbursementStatus.requested,
+        )
+    )
+    if waiting:
+        raise Conflict(
+            _l("A disbursement still waits for approval."),
+            {"disbursement": waiting},
+            code="payout_waiting",
+        )
+    now = utcnow()
+    case.status = CaseStatus.closed
+    case.ended_at = now
+    case.outcome = outcome
+    case.outcome_note = _scrubbed(case, note)
+    advance(case, CaseStage.closed, now)
+    today = local_today()
+    for days in FOLLOW_UP_DAYS:
+        db.session.add(FollowUp(case_id=case.id, days=days, due_on=today + timedelta(days=days)))
+    db.session.flush()
+    record(actor, "case.close", "case", case.ref, outcome=outcome)
+    return case
+
+
+def answer_follow_up(actor: User, follow_up: FollowUp, resolved: str, note: str = "") -> FollowUp:
+    permissions.require(permissions.can_edit_case(actor, follow_up.case), hide=True)
+    if resolved not in OUTCOMES:
+        raise ValidationFailed(_l("Not one of the allowed values."), {"resolved": [resolved]})
+    if follow_up.answered_at is not None:
+        raise Conflict(_l("This follow-up has already been answered."), code="already_answered")
+    follow_up.resolved = resolved
+    follow_up.public_note = _scrubbed(follow_up.case, note)
+    follow_up.answered_at = utcnow()
+    follow_up.answered_by_id = actor.id
+    db.session.flush()
+    record(actor, "case.follow_up", "case", follow_up.case.ref, days=follow_up.days)
+    return follow_up
+
+
+def _scrubbed(case: Case, note: str) -> str:
+    from marketplace.cases.services import _private_terms
+
+    names, parts = _private_terms(case)
+    return anonymize.scrub(note.strip()[:1000], names=names, address_parts=parts).text
+
+
+def remind_follow_ups(now: datetime | None = None) -> dict[str, Any]:
+    """The job: tell case owners about follow-ups that are due and unanswered (once each)."""
+    today = local_today()
+    due = db.session.scalars(
+        select(FollowUp).where(FollowUp.due_on <= today, FollowUp.answered_at.is_(None))
+    ).all()
+    for follow_up in due:
+        case = follow_up.case
+        notify(
+            case.owner_id,
+            str(
+                _l(
+                    "Follow-up due for case %(ref)s (%(days)s days after closing): "
+                    "was the crisis resolved?",
+                    ref=case.ref,
+                    days=follow_up.days,
+                )
+            ),
+            link=f"/cases/{case.ref}/manage",
+            key=f"follow-up:{follow_up.id}",
+        )
+    db.session.flush()
+    return {"due": len(due)}
