@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.cases import api as cases_api
     from marketplace.cases import views as case_views
     from marketplace.disbursements import api as disbursements_api
+    from marketplace.disbursements import views as disbursement_views
     from marketplace.donors import api as pledges_api
     from marketplace.donors import views as donor_views
     from marketplace.extensions import api, csrf
@@ -96,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
         donor_views.bp,
         ngo_views.bp,
         plan_views.bp,
+        disbursement_views.bp,
         payment_views.bp,
         webhooks.bp,
     ):

@@ -11,7 +11,7 @@ from flask_login import current_user
 from marketplace.accounts import permissions
 from marketplace.accounts.models import Role
 from marketplace.cases import reference
-from marketplace.cases.states import STATUS_LABELS, CaseStatus
+from marketplace.cases.states import STAGE_LABELS, STATUS_LABELS, CaseStatus
 from marketplace.i18n import LANGUAGE_NAMES, current_language, format_fen, format_when
 
 PLEDGE_STATUS_LABELS = {
@@ -53,6 +53,18 @@ SOURCE_KIND_LABELS = {
     "pool": _l("Donors' pledges"),
     "fund": _l("Company fund"),
     "project": _l("NGO project"),
+}
+
+DISBURSEMENT_STATUS_LABELS = {
+    "requested": _l("Waiting for approval"),
+    "paid": _l("Paid"),
+    "rejected": _l("Rejected"),
+}
+RECEIPT_VARIANT_LABELS = {"original": _l("Original"), "redacted": _l("Redacted copy")}
+OUTCOME_LABELS = {
+    "resolved": _l("The crisis is resolved"),
+    "partly": _l("Partly resolved"),
+    "not_resolved": _l("Not resolved"),
 }
 
 PROJECT_KIND_LABELS = {
@@ -101,6 +113,8 @@ def navigation() -> list[tuple[str, Any]]:
         items.insert(0, (url_for("ngos.dashboard"), _l("Our NGO")))
     if user.role == Role.social_worker:
         items.insert(0, (url_for("cases.dashboard"), _l("My cases")))
+    if permissions.is_custodian_reviewer(user):
+        items.insert(0, (url_for("disbursements.queue"), _l("Disbursements")))
     if permissions.can_review_cases(user):
         items.insert(0, (url_for("ngos.verify_queue"), _l("Verify NGOs")))
         items.insert(0, (url_for("cases.review_queue"), _l("Review queue")))
@@ -139,6 +153,10 @@ def register(app: Flask) -> None:
         project_kind=lambda k: _label(PROJECT_KIND_LABELS, k),
         plan_status=lambda s: _label(PLAN_STATUS_LABELS, s),
         source_kind=lambda s: _label(SOURCE_KIND_LABELS, s),
+        disbursement_status=lambda s: _label(DISBURSEMENT_STATUS_LABELS, s),
+        receipt_variant=lambda s: _label(RECEIPT_VARIANT_LABELS, s),
+        outcome=lambda s: _label(OUTCOME_LABELS, s),
+        case_stage=lambda s: _label(STAGE_LABELS, getattr(s, "value", s)),
         county=reference.county_label,
         status_label=status_label,
     )

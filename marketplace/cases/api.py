@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marketplace.accounts import permissions
 from marketplace.accounts.api_auth import require_api_user
 from marketplace.cases import schemas, services
-from marketplace.cases.states import CaseStatus
+from marketplace.cases.states import PUBLIC
 from marketplace.extensions import db
 
 bp = Blueprint("cases_api", __name__, url_prefix="/api/v1/cases", description="Cases")
@@ -18,7 +18,7 @@ bp = Blueprint("cases_api", __name__, url_prefix="/api/v1/cases", description="C
 
 def _published_or_404(ref: str) -> Any:
     case = services.get_case(ref)
-    permissions.require(case.status == CaseStatus.published, hide=True)
+    permissions.require(case.status in PUBLIC, hide=True)
     return case
 
 

@@ -143,7 +143,7 @@ def remind_follow_ups(now: datetime | None = None) -> dict[str, Any]:
                     days=follow_up.days,
                 )
             ),
-            link=f"/cases/{case.ref}/manage",
+            link=f"/work/cases/{case.ref}/money",
             key=f"follow-up:{follow_up.id}",
         )
     db.session.flush()

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from marketplace.accounts import permissions
 from marketplace.cases import anonymize, schemas, services
 from marketplace.cases.forms import CsrfForm, form_values, merge_errors, parse_case_form
-from marketplace.cases.states import CaseStatus
+from marketplace.cases.states import PUBLIC, CaseStatus
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.ngos import services as ngo_services
@@ -48,7 +48,7 @@ def public_list() -> str:
 def public_detail(ref: str) -> str:
     case = services.get_case(ref)
     internal = permissions.can_see_case_internals(current_user, case)
-    if case.status != CaseStatus.published and not internal:
+    if case.status not in PUBLIC and not internal:
         abort(404)
     view = schemas.CasePublicSchema().dump(services.public_view(case))
     from marketplace.donors import funds

@@ -104,7 +104,7 @@ def request_disbursement(actor: User, case: Case, data: dict[str, Any]) -> Disbu
         notify(
             reviewer_id,
             str(_l("A disbursement waits for your approval.")),
-            link=f"/disbursements/{disbursement.id}",
+            link=f"/work/disbursements/{disbursement.id}",
             key=f"disbursement:{disbursement.id}:requested:{reviewer_id}",
         )
     return disbursement
@@ -187,7 +187,7 @@ def approve(actor: User, disbursement: Disbursement) -> Disbursement:
     notify(
         disbursement.requested_by_id,
         str(_l("Your disbursement request was approved and paid.")),
-        link=f"/disbursements/{disbursement.id}",
+        link=f"/work/disbursements/{disbursement.id}",
         key=f"disbursement:{disbursement.id}:paid",
     )
     return disbursement
@@ -209,7 +209,7 @@ def reject(actor: User, disbursement: Disbursement, reason: str) -> Disbursement
     notify(
         disbursement.requested_by_id,
         str(_l("Your disbursement request was rejected: %(reason)s", reason=reason.strip())),
-        link=f"/disbursements/{disbursement.id}",
+        link=f"/work/disbursements/{disbursement.id}",
         key=f"disbursement:{disbursement.id}:rejected",
     )
     return disbursement
@@ -366,3 +366,39 @@ def public_view(disbursement: Disbursement) -> dict[str, Any]:
             for r in disbursement.receipts
         ],
     }
+
+
+# ---- overdue evidence -------------------------------------------------------------------------
+
+
+def alert_overdue_receipts(now: Any = None) -> int:
+    """Paid disbursements without any receipt ``RECEIPT_DUE_DAYS`` (default 30) after payout
+    alert the case owner, once each. Returns how many are overdue."""
+    from datetime import timedelta
+
+    from sqlalchemy import exists
+
+    now = now or utcnow()
+    cutoff = now - timedelta(days=current_app.config.get("RECEIPT_DUE_DAYS", 30))
+    overdue = db.session.scalars(
+        select(Disbursement).where(
+            Disbursement.status == DisbursementStatus.paid,
+            Disbursement.decided_at <= cutoff,
+            ~exists().where(Receipt.disbursement_id == Disbursement.id),
+        )
+    ).all()
+    for found in overdue:
+        notify(
+            found.case.owner_id,
+            str(
+                _l(
+                    "Receipts are overdue for disbursement %(id)s of case %(ref)s.",
+                    id=found.id,
+                    ref=found.case.ref,
+                )
+            ),
+            link=f"/work/disbursements/{found.id}",
+            key=f"disbursement:{found.id}:receipts-overdue",
+        )
+    db.session.flush()
+    return len(overdue)

@@ -94,3 +94,19 @@ def allocate() -> dict[str, int]:
     from marketplace.plans.services import propose_allocations
 
     return propose_allocations()
+
+
+@job("overdue-receipts", "cron", hour=8, minute=30)
+def overdue_receipts() -> dict[str, int]:
+    """Paid disbursements without receipts 30 days after payout alert the case owner."""
+    from marketplace.disbursements.services import alert_overdue_receipts
+
+    return {"overdue": alert_overdue_receipts()}
+
+
+@job("follow-ups", "cron", hour=8, minute=45)
+def follow_ups() -> dict[str, int]:
+    """Remind case owners of the 30- and 90-day follow-ups after closing."""
+    from marketplace.cases.lifecycle import remind_follow_ups
+
+    return remind_follow_ups()

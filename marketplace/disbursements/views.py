@@ -1,0 +1,247 @@
+"""Money out, in HTML: a case's money page (held per line, requests, closing, follow-ups), the
+custodian's approval queue, one disbursement with its receipts, and receipt downloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from marketplace.accounts import permissions
+from marketplace.cases import lifecycle
+from marketplace.cases import services as case_services
+from marketplace.cases.models import Case, FollowUp
+from marketplace.disbursements import forms, services
+from marketplace.disbursements.api import receipt_response
+from marketplace.disbursements.models import Disbursement, DisbursementStatus, Receipt
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.ledger import services as ledger
+
+bp = Blueprint("disbursements", __name__)
+
+
+def _case(ref: str) -> Case:
+    case = case_services.get_case(ref)
+    permissions.require(permissions.can_see_disbursements(current_user, case), hide=True)
+    return case
+
+
+def _attempt(action: Any, done: str) -> bool:
+    try:
+        action()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return False
+    db.session.commit()
+    flash(done, "success")
+    return True
+
+
+@bp.route("/work/cases/<ref>/money", methods=["GET", "POST"])
+@login_required
+def case_money(ref: str) -> Any:
+    case = _case(ref)
+    can_edit = permissions.can_edit_case(current_user, case)
+    form = forms.DisbursementForm()
+    money_lines = [n for n in case.need_lines if n.kind in services.MONEY_KINDS]
+    form.need_line_id.choices = [
+        SelectChoice(str(n.id), f"{n.category} · {n.description[:30]}") for n in money_lines
+    ]
+    if request.method == "POST":
+        if not can_edit:
+            abort(403)
+        if form.validate_on_submit():
+            data = {
+                "need_line_id": form.need_line_id.data,
+                "amount_fen": form.amount.fen,
+                "payee_kind": form.payee_kind.data,
+                "payee_name": form.payee_name.data.strip(),
+                "purpose": form.purpose.data.strip(),
+                "invoice_ref": (form.invoice_ref.data or "").strip(),
+            }
+            if _attempt(
+                lambda: services.request_disbursement(current_user, case, data),
+                _("Disbursement requested: a custodian reviewer will approve it."),
+            ):
+                return redirect(url_for("disbursements.case_money", ref=ref))
+    held = ledger.held_by_line(case)
+    disbursements = db.session.scalars(
+        select(Disbursement).where(Disbursement.case_id == case.id).order_by(Disbursement.id.desc())
+    ).all()
+    follow_ups = db.session.scalars(
+        select(FollowUp).where(FollowUp.case_id == case.id).order_by(FollowUp.days)
+    ).all()
+    return render_template(
+        "disbursements/case.html",
+        case=case,
+        form=form,
+        close_form=forms.CloseForm(formdata=None),
+        follow_up_form=forms.FollowUpForm(formdata=None),
+        held=held,
+        held_total=sum(held.values()),
+        lines={n.id: n for n in case.need_lines},
+        money_lines=money_lines,
+        disbursements=disbursements,
+        follow_ups=follow_ups,
+        can_edit=can_edit,
+    ), (422 if request.method == "POST" else 200)
+
+
+@bp.post("/work/cases/<ref>/close")
+@login_required
+def close(ref: str) -> Response:
+    case = _case(ref)
+    form = forms.CloseForm()
+    if not form.validate_on_submit():
+        flash(_("Choose an outcome."), "error")
+    else:
+        _attempt(
+            lambda: lifecycle.close_case(current_user, case, form.outcome.data, form.note.data),
+            _("The case is closed. Follow-ups are due in 30 and 90 days."),
+        )
+    return redirect(url_for("disbursements.case_money", ref=ref))
+
+
+@bp.post("/work/follow-ups/<int:follow_up_id>")
+@login_required
+def answer_follow_up(follow_up_id: int) -> Response:
+    follow_up = db.session.get(FollowUp, follow_up_id) if 0 < follow_up_id < 2**31 else None
+    if follow_up is None:
+        abort(404)
+    form = forms.FollowUpForm()
+    if form.validate_on_submit():
+        _attempt(
+            lambda: lifecycle.answer_follow_up(
+                current_user, follow_up, form.resolved.data, form.note.data
+            ),
+            _("Follow-up recorded."),
+        )
+    else:
+        flash(_("Choose an answer."), "error")
+    return redirect(url_for("disbursements.case_money", ref=follow_up.case.ref))
+
+
+@bp.get("/work/disbursements")
+@login_required
+def queue() -> str:
+    permissions.require(permissions.is_custodian_reviewer(current_user))
+    page = request.args.get("page", 1, type=int) or 1
+    page = min(max(page, 1), 10_000)
+    per_page = 20
+    waiting = db.paginate(
+        select(Disbursement)
+        .where(Disbursement.status == DisbursementStatus.requested)
+        .order_by(Disbursement.requested_at),
+        page=page,
+        per_page=per_page,
+        error_out=False,
+    )
+    recent = db.session.scalars(
+        select(Disbursement)
+        .where(Disbursement.status != DisbursementStatus.requested)
+        .order_by(Disbursement.decided_at.desc())
+        .limit(20)
+    ).all()
+    total_waiting = db.session.scalar(
+        select(func.count())
+        .select_from(Disbursement)
+        .where(Disbursement.status == DisbursementStatus.requested)
+    )
+    return render_template(
+        "disbursements/queue.html", waiting=waiting, recent=recent, total_waiting=total_waiting
+    )
+
+
+def _disbursement(disbursement_id: int) -> Disbursement:
+    if not 0 < disbursement_id < 2**31:
+        abort(404)
+    found = services.get_disbursement(disbursement_id)
+    permissions.require(permissions.can_see_disbursements(current_user, found.case), hide=True)
+    return found
+
+
+@bp.get("/work/disbursements/<int:disbursement_id>")
+@login_required
+def detail(disbursement_id: int) -> str:
+    found = _disbursement(disbursement_id)
+    return _detail(found, forms.ReceiptForm(formdata=None), forms.RejectForm(formdata=None))
+
+
+def _detail(found: Disbursement, receipt_form: Any, reject_form: Any, status: int = 200) -> Any:
+    case = found.case
+    return render_template(
+        "disbursements/detail.html",
+        d=found,
+        case=case,
+        line=found.need_line,
+        available=services.available_for_line(case, found.need_line_id),
+        receipt_form=receipt_form,
+        reject_form=reject_form,
+        can_decide=permissions.can_decide_disbursement(current_user, found),
+        is_requester=found.requested_by_id == current_user.id,
+        can_upload=permissions.can_see_case_internals(current_user, case)
+        or permissions.is_custodian_reviewer(current_user),
+    ), status
+
+
+@bp.post("/work/disbursements/<int:disbursement_id>/approve")
+@login_required
+def approve(disbursement_id: int) -> Response:
+    found = _disbursement(disbursement_id)
+    form = forms.RejectForm()  # CSRF only; the reason is not used
+    if not form.csrf_token.validate(form):
+        abort(400)
+    _attempt(
+        lambda: services.approve(current_user, found),
+        _("Approved and paid out through the ledger."),
+    )
+    return redirect(url_for("disbursements.detail", disbursement_id=disbursement_id))
+
+
+@bp.post("/work/disbursements/<int:disbursement_id>/reject")
+@login_required
+def reject(disbursement_id: int) -> Any:
+    found = _disbursement(disbursement_id)
+    form = forms.RejectForm()
+    if not form.validate_on_submit():
+        return _detail(found, forms.ReceiptForm(formdata=None), form, 422)
+    _attempt(
+        lambda: services.reject(current_user, found, form.reason.data),
+        _("Rejected; the requester is told why."),
+    )
+    return redirect(url_for("disbursements.detail", disbursement_id=disbursement_id))
+
+
+@bp.post("/work/disbursements/<int:disbursement_id>/receipts")
+@login_required
+def upload(disbursement_id: int) -> Any:
+    from flask import current_app
+
+    request.max_content_length = current_app.config["RECEIPT_MAX_BYTES"] + 64 * 1024
+    found = _disbursement(disbursement_id)
+    form = forms.ReceiptForm()
+    if not form.validate_on_submit():
+        return _detail(found, form, forms.RejectForm(formdata=None), 422)
+    limit = current_app.config["RECEIPT_MAX_BYTES"]
+    data = form.file.data.stream.read(limit + 1)
+    _attempt(
+        lambda: services.add_receipt(current_user, found, data, form.variant.data),
+        _("Receipt stored."),
+    )
+    return redirect(url_for("disbursements.detail", disbursement_id=disbursement_id))
+
+
+@bp.get("/work/receipts/<int:receipt_id>")
+@login_required
+def download(receipt_id: int) -> Any:
+    receipt = db.session.get(Receipt, receipt_id) if 0 < receipt_id < 2**31 else None
+    if receipt is None or not services.can_download(current_user, receipt):
+        abort(404)
+    return receipt_response(receipt)
