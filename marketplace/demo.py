@@ -307,6 +307,63 @@ def _demo_gifts(users: dict[str, User], rng: random.Random) -> None:
     donors.record_payment(rule, payment_intent="pi_demo_rule")
 
 
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _demo_money_out(users: dict[str, User]) -> None:
+    """Payouts on fully funded cases (vendor paid, receipt stored, one case closed with a
+    follow-up) and one request waiting for the custodian, through the real services."""
+    from marketplace.cases import lifecycle
+    from marketplace.cases.states import CaseStage
+    from marketplace.disbursements import services as payouts
+    from marketplace.ledger.services import held_by_line
+
+    custodian = users["custodian@demo.jjn.cn"]
+    funded = db.session.scalars(
+        select(Case).where(Case.stage == CaseStage.funded).order_by(Case.id)
+    ).all()
+    vendors = ("荆州市中心医院", "沙市区人民医院", "荆州市第一人民医院")
+    for i, case in enumerate(funded[:3]):
+        owner = db.session.get(User, case.owner_id)
+        held = held_by_line(case)
+        line = next(n for n in case.need_lines if n.kind in payouts.MONEY_KINDS)
+        amount = held.get(line.id, 0) + held.get(None, 0)
+        if amount <= 0 or owner is None:
+            continue
+        found = payouts.request_disbursement(
+            owner,
+            case,
+            {
+                "need_line_id": line.id,
+                "amount_fen": amount,
+                "payee_kind": "vendor",
+                "payee_name": vendors[i % len(vendors)],
+                "purpose": "直接支付" + (line.description[:20] or "费用"),
+                "invoice_ref": f"FP-2026-{1000 + i}",
+            },
+        )
+        if i == 2:
+            continue  # waits in the custodian's queue
+        payouts.approve(custodian, found)
+        payouts.add_receipt(owner, found, DEMO_PDF)
+        if i == 0 and not sum(held_by_line(case).values()):
+            lifecycle.close_case(owner, case, "resolved", "住院费用已结清,家庭生活恢复正常。")
+            follow_up = case_follow_up(case.id, 30)
+            if follow_up is not None:
+                lifecycle.answer_follow_up(owner, follow_up, "resolved", "孩子已返校,家长复工。")
+
+
+def case_follow_up(case_id: int, days: int) -> Any:
+    from marketplace.cases.models import FollowUp
+
+    return db.session.scalar(
+        select(FollowUp).where(FollowUp.case_id == case_id, FollowUp.days == days)
+    )
+
+
 def load_demo(n_cases: int = 45) -> str:
     """Create the demo organizations, users and cases. Returns a one-line summary."""
     orgs = _orgs()
@@ -351,6 +408,7 @@ def load_demo(n_cases: int = 45) -> str:
             cases.withdraw_case(worker, case, "家庭已通过亲友筹得所需款项")
     db.session.flush()
     _demo_gifts(users, rng)
+    _demo_money_out(users)
     return (
         f"demo loaded: {len(orgs)} organizations, {len(users)} users, {n_cases} cases "
         f"(password of every demo account: {DEMO_PASSWORD})"
