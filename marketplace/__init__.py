@@ -85,6 +85,8 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.extensions import api, csrf
     from marketplace.ngos import api as projects_api
     from marketplace.ngos import views as ngo_views
+    from marketplace.opendata import api as opendata_api
+    from marketplace.opendata import views as opendata_views
     from marketplace.payments import views as payment_views
     from marketplace.payments import webhooks
     from marketplace.plans import api as plans_api
@@ -98,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
         ngo_views.bp,
         plan_views.bp,
         disbursement_views.bp,
+        opendata_views.bp,
         payment_views.bp,
         webhooks.bp,
     ):
@@ -108,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
         projects_api.bp,
         plans_api.bp,
         disbursements_api.bp,
+        opendata_api.bp,
     ):
         api.register_blueprint(api_bp)
         csrf.exempt(api_bp)  # token-authenticated only; never reads the session cookie
