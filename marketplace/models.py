@@ -10,3 +10,4 @@ from marketplace.ledger import models as ledger  # noqa: F401
 from marketplace.ngos import models as ngos  # noqa: F401
 from marketplace.payments import models as payments  # noqa: F401
 from marketplace.plans import models as plans  # noqa: F401
+from marketplace.reports import models as reports  # noqa: F401

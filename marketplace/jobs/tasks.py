@@ -110,3 +110,12 @@ def follow_ups() -> dict[str, int]:
     from marketplace.cases.lifecycle import remind_follow_ups
 
     return remind_follow_ups()
+
+
+@job("monthly-report", "cron", day=1, hour=3, minute=0)
+def monthly_report() -> dict[str, str]:
+    """Generate last month's report (once; an existing report is left as it was)."""
+    from marketplace.reports.services import generate, previous_month
+
+    report = generate(previous_month())
+    return {"month": report.month.isoformat(), "html_sha256": report.html_sha256}
