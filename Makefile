@@ -20,12 +20,13 @@ run: install
 	$(FLASK) demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-## what a new machine lacks for the browser tests (Debian chromium and Chinese fonts)
+## what a new machine lacks: chromium (browser tests), Chinese fonts, Pango (WeasyPrint PDFs)
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi wqy; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi wqy \
+	    || ! ldconfig -p 2>/dev/null | grep -q libpangoft2; then \
 	  if [ "$$(id -u)" = "0" ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; \
-	  else echo "run as root once: apt-get install -y chromium fonts-wqy-zenhei" >&2; exit 1; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
+	  else echo "run as root once: apt-get install -y chromium fonts-wqy-zenhei libpango-1.0-0 libpangoft2-1.0-0" >&2; exit 1; fi; \
 	fi
 
 ## install everything and run lint + the whole suite (unit, integration, browser) on SQLite;

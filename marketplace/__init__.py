@@ -91,6 +91,9 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.payments import webhooks
     from marketplace.plans import api as plans_api
     from marketplace.plans import views as plan_views
+    from marketplace.reports import views as report_views
+    from marketplace.transparency import api as transparency_api
+    from marketplace.transparency import views as transparency_views
 
     for bp in (
         core_views.bp,
@@ -101,8 +104,10 @@ def register_blueprints(app: Flask) -> None:
         plan_views.bp,
         disbursement_views.bp,
         opendata_views.bp,
+        report_views.bp,
         payment_views.bp,
         webhooks.bp,
+        transparency_views.bp,
     ):
         app.register_blueprint(bp)
     for api_bp in (
@@ -112,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
         plans_api.bp,
         disbursements_api.bp,
         opendata_api.bp,
+        transparency_api.bp,
     ):
         api.register_blueprint(api_bp)
         csrf.exempt(api_bp)  # token-authenticated only; never reads the session cookie

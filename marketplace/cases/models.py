@@ -81,12 +81,12 @@ class Case(db.Model):
     return_reason: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     #: the money stage of a published case and when each stage was first reached
     stage: Mapped[CaseStage | None] = mapped_column(_enum(CaseStage, "case_stage"), index=True)
     planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    funded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    disbursing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    funded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    disbursing_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: how it ended: resolved / partly / not_resolved, and a scrubbed public note
     outcome: Mapped[str | None] = mapped_column(String(16))

@@ -13,6 +13,7 @@ from marketplace.cases import anonymize
 from marketplace.cases.reference import (
     CATEGORIES,
     CONSENT_SCOPES,
+    MAX_FEN,
     NEED_KINDS,
     PAYEE_KINDS,
     PAYOUT_STATUSES,
@@ -159,7 +160,7 @@ class CaseListArgs(Schema):
     region = fields.String(load_default=None, validate=validate.Regexp(r"^\d{2,6}$"))
     status = one_of(("published",), load_default=None)
     emergency = fields.Boolean(load_default=None)
-    min_open_fen = fields.Integer(load_default=None, validate=validate.Range(0, 10**12))
+    min_open_fen = fields.Integer(load_default=None, validate=validate.Range(0, MAX_FEN))
     q = text(100, load_default=None)
     sort = one_of(("newest", "urgent", "open_desc", "open_asc"), load_default="newest")
     page = fields.Integer(load_default=1, validate=validate.Range(1, 10_000))

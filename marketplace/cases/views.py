@@ -54,6 +54,7 @@ def public_detail(ref: str) -> str:
     from marketplace.donors import funds
     from marketplace.donors import services as donors
     from marketplace.plans import services as plan_services
+    from marketplace.transparency import services as transparency
 
     return render_template(
         "cases/detail.html",
@@ -65,6 +66,7 @@ def public_detail(ref: str) -> str:
         can_pledge=getattr(current_user, "role", None) in donors.PLEDGING_ROLES
         and case.status == CaseStatus.published,
         available_fen=donors.available_fen(case),
+        trail=transparency.case_trail(case),
         form=CsrfForm(),
     )
 

@@ -99,7 +99,7 @@ class ReceiptFile(MethodView):
     @bp.response(200)
     def get(self, receipt_id: int) -> Any:
         """The stored file, as an attachment, for those allowed to see this variant."""
-        receipt = db.session.get(Receipt, receipt_id)
+        receipt = db.session.get(Receipt, receipt_id) if 0 < receipt_id < 2**31 else None
         if receipt is None or not services.can_download(api_user(), receipt):
             raise NotFound(_l("Not found."))
         return receipt_response(receipt)

@@ -41,7 +41,7 @@ MONEY_KINDS = ("cash", "in_kind")
 
 
 def get_disbursement(disbursement_id: int) -> Disbursement:
-    found = db.session.get(Disbursement, disbursement_id)
+    found = db.session.get(Disbursement, disbursement_id) if 0 < disbursement_id < 2**31 else None
     if found is None:
         raise NotFound(_l("No such disbursement."))
     return found

@@ -434,10 +434,13 @@ def record_refund(pledge: Pledge, amount_refunded_fen: int) -> str:
             _l("Refunded by the payment provider after plans had placed part of the money.")
         )
         return "refund_after_placement_needs_review"
+    line = None  # the need line the gift was booked on, if any
     if pledge.fund_id is not None:
         source = ledger.fund_account(pledge.fund_id).code
     elif pledge.placed_case_id:
         source = ledger.case_account(db.session.get(Case, pledge.placed_case_id)).code
+        if pledge.placed_case_id == pledge.case_id:
+            line = pledge.need_line_id
     else:
         source = pool_code(pledge)
     try:
@@ -447,7 +450,7 @@ def record_refund(pledge: Pledge, amount_refunded_fen: int) -> str:
                 memo=f"refund pledge {pledge.id}",
                 ref=f"pledge:{pledge.id}",
                 postings=(
-                    PostingDraft(source, Side.credit, pledge.amount_fen),
+                    PostingDraft(source, Side.credit, pledge.amount_fen, line),
                     PostingDraft(ledger.WORLD_REFUNDS, Side.debit, pledge.amount_fen),
                 ),
             )

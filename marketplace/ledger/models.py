@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Enum,
     ForeignKey,
@@ -18,6 +19,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from marketplace.db_types import UTCDateTime, utcnow
 from marketplace.extensions import db
 from marketplace.ledger.core import AccountKind, Side
+
+#: running totals of whole accounts: 64-bit (SQLite's INTEGER already is)
+MONEY_TOTAL = BigInteger().with_variant(Integer, "sqlite")
 
 
 class LedgerAccount(db.Model):
@@ -31,13 +35,13 @@ class LedgerAccount(db.Model):
     #: "world:donors", "clearing:stripe", "case:JJN-…", "fund:3", "pool:rules", "fees:payments"
     code: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[AccountKind] = mapped_column(
-        Enum(AccountKind, name="ledger_account_kind", native_enum=False, length=16)
+        Enum(AccountKind, name="ledger_account_kind", native_enum=False, length=16), index=True
     )
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     #: maintained from postings by ``post_entry`` (debits minus credits); verify recomputes it
-    balance_fen: Mapped[int] = mapped_column(Integer, default=0)
+    balance_fen: Mapped[int] = mapped_column(MONEY_TOTAL, default=0)
     #: case accounts: money received for the case, net of refunds and reversals
-    received_fen: Mapped[int] = mapped_column(Integer, default=0)
+    received_fen: Mapped[int] = mapped_column(MONEY_TOTAL, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -104,7 +104,7 @@ class Versions:
     projects: tuple[Any, Any]
     referrals: tuple[Any, Any]
     rule_classes: int
-    ledger_seq: int
+    ledger_seq: tuple[int, str]
 
 
 def versions() -> Versions:
@@ -121,9 +121,12 @@ def versions() -> Versions:
         select(
             *(select(func.max(c)).scalar_subquery() for c in columns),
             select(LedgerHead.seq).scalar_subquery(),
+            select(LedgerHead.hash).scalar_subquery(),
         )
     ).one()
-    return Versions((row[0], row[1]), (row[2], row[3]), row[4] or 0, row[5] or 0)
+    # the head's hash as well as its number: a database emptied and refilled (tests) reaches
+    # the same number again, never the same hash
+    return Versions((row[0], row[1]), (row[2], row[3]), row[4] or 0, (row[5] or 0, row[6] or ""))
 
 
 _lock = threading.Lock()

@@ -267,3 +267,19 @@ def test_receipt_access_is_tiered(ctx: Any, client: Any) -> None:
             who,
             rid,
         )
+
+
+def test_refund_of_a_line_gift_comes_off_that_line(ctx: Any, client: Any) -> None:
+    """A gateway refund of a gift booked on a need line takes it off that line, so what is held
+    per line stays right and later payouts are judged against it."""
+    case, sw, line = _funded(client)
+    extra = donors.create_case_pledge(make_user(Role.donor), case, 50_000, need_line_id=line)
+    donors.record_payment(extra)
+    db.session.commit()
+    assert ledger.held_by_line(case)[line] == PAID + 50_000
+    assert donors.record_refund(extra, 50_000) == "refunded"
+    db.session.commit()
+    held = ledger.held_by_line(case)
+    assert held[line] == PAID and held.get(None, 0) == 0
+    assert _request(client, case, sw, line, amount_fen=PAID).status_code == 201
+    assert ledger.verify() == []

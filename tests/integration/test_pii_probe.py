@@ -76,6 +76,10 @@ def test_no_private_value_on_any_public_page_or_response(ctx: Any, client: Any, 
         f"/api/v1/cases/{ref}",
         "/api/v1/openapi.json",
         "/api/docs",
+        "/transparency",
+        "/api/v1/transparency/summary",
+        "/api/v1/transparency/ledger",
+        f"/api/v1/transparency/ledger?case_ref={ref}",
     ]
     secrets = [*_variants(), id_hash]
     for lang in ("zh-CN", "en"):
