@@ -33,6 +33,7 @@ ENTRY_KIND_LABELS = {
     "project_budget": _l("NGO project budget"),
     "project_commitment": _l("NGO project commitment"),
     "fund_grant": _l("Company fund grant"),
+    "reallocation": _l("Moved to another case"),
 }
 
 REFERRAL_STATUS_LABELS = {

@@ -41,22 +41,11 @@ from marketplace.ledger.core import AccountKind, Side
 from marketplace.ledger.models import JournalEntry, LedgerAccount, LedgerHead, Posting
 from marketplace.ngos.models import Project
 from marketplace.plans.models import PlanItem, SourceKind
+from marketplace.templating import ENTRY_KIND_LABELS
 from marketplace.transparency import figures
 
-#: how an entry kind reads in public (the same words as the ``entry_kind`` template filter)
-ENTRY_KINDS = {
-    "pledge_paid": _l("Gift received"),
-    "allocation": _l("Allocated from the pool"),
-    "match": _l("Company match"),
-    "disbursement": _l("Paid out"),
-    "refund": _l("Refunded"),
-    "reversal": _l("Correction"),
-    "fund_deposit": _l("Company fund deposit"),
-    "project_budget": _l("NGO project budget"),
-    "project_commitment": _l("NGO project commitment"),
-    "fund_grant": _l("Company fund grant"),
-    "reallocation": _l("Moved to another case"),
-}
+#: how an entry kind reads in public: one table with the ``entry_kind`` template filter
+ENTRY_KINDS = ENTRY_KIND_LABELS
 
 _PLAN_ITEM = re.compile(r"^plan item (\d+)$")
 
