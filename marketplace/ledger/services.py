@@ -412,7 +412,13 @@ def _verify_balances(
 
 def platform_totals() -> dict[str, int]:
     """Raised, held, paid out and refunded, straight from account balances (never a counter)."""
-    rows = dict(db.session.execute(select(LedgerAccount.code, LedgerAccount.balance_fen)).all())
+    rows = dict(
+        db.session.execute(
+            select(LedgerAccount.code, LedgerAccount.balance_fen).where(
+                LedgerAccount.code.in_((WORLD_DONORS, WORLD_PAYEES, WORLD_REFUNDS))
+            )
+        ).all()
+    )
     held = db.session.scalar(
         select(func.coalesce(func.sum(LedgerAccount.balance_fen), 0)).where(
             LedgerAccount.kind.not_in((AccountKind.world, AccountKind.project))
