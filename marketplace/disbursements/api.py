@@ -16,6 +16,7 @@ from marketplace.disbursements import schemas, services
 from marketplace.disbursements.models import Receipt
 from marketplace.errors import NotFound, ValidationFailed
 from marketplace.extensions import db
+from marketplace.utils import get_row
 
 bp = Blueprint(
     "disbursements_api", __name__, url_prefix="/api/v1", description="Money out, four eyes"
@@ -79,7 +80,7 @@ class DisbursementReceipts(MethodView):
     def post(self, disbursement_id: int) -> Any:
         """Upload a receipt: multipart field ``file`` (PDF, JPEG, PNG), optional ``variant``
         (``original``, default, or ``redacted``: the copy donors to the case may see)."""
-        request.max_content_length = current_app.config["RECEIPT_MAX_BYTES"] + 64 * 1024
+        allow_receipt_upload()
         user = require_api_user()
         found = services.get_disbursement(disbursement_id)
         upload = request.files.get("file")
@@ -88,8 +89,7 @@ class DisbursementReceipts(MethodView):
         variant = request.form.get("variant", "original")
         if variant not in ("original", "redacted"):
             raise ValidationFailed(_l("Not one of the allowed values."), {"variant": [variant]})
-        limit = current_app.config["RECEIPT_MAX_BYTES"]
-        receipt = services.add_receipt(user, found, upload.stream.read(limit + 1), variant)
+        receipt = services.add_receipt(user, found, read_upload(upload.stream), variant)
         db.session.commit()
         return receipt
 
@@ -99,10 +99,20 @@ class ReceiptFile(MethodView):
     @bp.response(200)
     def get(self, receipt_id: int) -> Any:
         """The stored file, as an attachment, for those allowed to see this variant."""
-        receipt = db.session.get(Receipt, receipt_id) if 0 < receipt_id < 2**31 else None
+        receipt = get_row(Receipt, receipt_id)
         if receipt is None or not services.can_download(api_user(), receipt):
             raise NotFound(_l("Not found."))
         return receipt_response(receipt)
+
+
+def allow_receipt_upload() -> None:
+    """Let this request's body be as large as a receipt (the app's default limit is smaller)."""
+    request.max_content_length = current_app.config["RECEIPT_MAX_BYTES"] + 64 * 1024
+
+
+def read_upload(stream: Any) -> bytes:
+    """The uploaded file, read up to one byte past the limit (so too large is seen as such)."""
+    return bytes(stream.read(current_app.config["RECEIPT_MAX_BYTES"] + 1))
 
 
 def receipt_response(receipt: Receipt) -> Any:

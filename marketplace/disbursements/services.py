@@ -36,12 +36,13 @@ from marketplace.extensions import db
 from marketplace.i18n import format_fen
 from marketplace.ledger import services as ledger
 from marketplace.ledger.core import EntryDraft, PostingDraft, Side
+from marketplace.utils import get_row
 
 MONEY_KINDS = ("cash", "in_kind")
 
 
 def get_disbursement(disbursement_id: int) -> Disbursement:
-    found = db.session.get(Disbursement, disbursement_id) if 0 < disbursement_id < 2**31 else None
+    found = get_row(Disbursement, disbursement_id)
     if found is None:
         raise NotFound(_l("No such disbursement."))
     return found
@@ -345,27 +346,6 @@ def can_download(user: User | None, receipt: Receipt) -> bool:
 
 def receipt_path(receipt: Receipt) -> Path:
     return receipts_dir() / receipt.stored_name
-
-
-def public_view(disbursement: Disbursement) -> dict[str, Any]:
-    """What anyone may see of a disbursement: never the payee's name for a beneficiary."""
-    return {
-        "id": disbursement.id,
-        "need_line_id": disbursement.need_line_id,
-        "amount_fen": disbursement.amount_fen,
-        "payee_kind": disbursement.payee_kind.value,
-        "payee_name": disbursement.payee_name
-        if disbursement.payee_kind == PayeeKind.vendor
-        else None,
-        "status": disbursement.status.value,
-        "paid_at": disbursement.decided_at
-        if disbursement.status == DisbursementStatus.paid
-        else None,
-        "receipts": [
-            {"date": r.uploaded_at, "sha256": r.sha256, "variant": r.variant.value}
-            for r in disbursement.receipts
-        ],
-    }
 
 
 # ---- overdue evidence -------------------------------------------------------------------------

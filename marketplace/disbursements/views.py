@@ -17,11 +17,11 @@ from marketplace.cases import lifecycle
 from marketplace.cases import services as case_services
 from marketplace.cases.models import Case, FollowUp
 from marketplace.disbursements import forms, services
-from marketplace.disbursements.api import receipt_response
+from marketplace.disbursements.api import allow_receipt_upload, read_upload, receipt_response
 from marketplace.disbursements.models import Disbursement, DisbursementStatus, Receipt
-from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
+from marketplace.utils import attempt, get_row
 
 bp = Blueprint("disbursements", __name__)
 
@@ -30,18 +30,6 @@ def _case(ref: str) -> Case:
     case = case_services.get_case(ref)
     permissions.require(permissions.can_see_disbursements(current_user, case), hide=True)
     return case
-
-
-def _attempt(action: Any, done: str) -> bool:
-    try:
-        action()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return False
-    db.session.commit()
-    flash(done, "success")
-    return True
 
 
 @bp.route("/work/cases/<ref>/money", methods=["GET", "POST"])
@@ -66,7 +54,7 @@ def case_money(ref: str) -> Any:
                 "purpose": form.purpose.data.strip(),
                 "invoice_ref": (form.invoice_ref.data or "").strip(),
             }
-            if _attempt(
+            if attempt(
                 lambda: services.request_disbursement(current_user, case, data),
                 _("Disbursement requested: a custodian reviewer will approve it."),
             ):
@@ -102,7 +90,7 @@ def close(ref: str) -> Response:
     if not form.validate_on_submit():
         flash(_("Choose an outcome."), "error")
     else:
-        _attempt(
+        attempt(
             lambda: lifecycle.close_case(current_user, case, form.outcome.data, form.note.data),
             _("The case is closed. Follow-ups are due in 30 and 90 days."),
         )
@@ -112,12 +100,12 @@ def close(ref: str) -> Response:
 @bp.post("/work/follow-ups/<int:follow_up_id>")
 @login_required
 def answer_follow_up(follow_up_id: int) -> Response:
-    follow_up = db.session.get(FollowUp, follow_up_id) if 0 < follow_up_id < 2**31 else None
+    follow_up = get_row(FollowUp, follow_up_id)
     if follow_up is None:
         abort(404)
     form = forms.FollowUpForm()
     if form.validate_on_submit():
-        _attempt(
+        attempt(
             lambda: lifecycle.answer_follow_up(
                 current_user, follow_up, form.resolved.data, form.note.data
             ),
@@ -160,8 +148,6 @@ def queue() -> str:
 
 
 def _disbursement(disbursement_id: int) -> Disbursement:
-    if not 0 < disbursement_id < 2**31:
-        abort(404)
     found = services.get_disbursement(disbursement_id)
     permissions.require(permissions.can_see_disbursements(current_user, found.case), hide=True)
     return found
@@ -198,7 +184,7 @@ def approve(disbursement_id: int) -> Response:
     form = forms.RejectForm()  # CSRF only; the reason is not used
     if not form.csrf_token.validate(form):
         abort(400)
-    _attempt(
+    attempt(
         lambda: services.approve(current_user, found),
         _("Approved and paid out through the ledger."),
     )
@@ -212,7 +198,7 @@ def reject(disbursement_id: int) -> Any:
     form = forms.RejectForm()
     if not form.validate_on_submit():
         return _detail(found, forms.ReceiptForm(formdata=None), form, 422)
-    _attempt(
+    attempt(
         lambda: services.reject(current_user, found, form.reason.data),
         _("Rejected; the requester is told why."),
     )
@@ -222,16 +208,13 @@ def reject(disbursement_id: int) -> Any:
 @bp.post("/work/disbursements/<int:disbursement_id>/receipts")
 @login_required
 def upload(disbursement_id: int) -> Any:
-    from flask import current_app
-
-    request.max_content_length = current_app.config["RECEIPT_MAX_BYTES"] + 64 * 1024
+    allow_receipt_upload()
     found = _disbursement(disbursement_id)
     form = forms.ReceiptForm()
     if not form.validate_on_submit():
         return _detail(found, form, forms.RejectForm(formdata=None), 422)
-    limit = current_app.config["RECEIPT_MAX_BYTES"]
-    data = form.file.data.stream.read(limit + 1)
-    _attempt(
+    data = read_upload(form.file.data.stream)
+    attempt(
         lambda: services.add_receipt(current_user, found, data, form.variant.data),
         _("Receipt stored."),
     )
@@ -241,7 +224,7 @@ def upload(disbursement_id: int) -> Any:
 @bp.get("/work/receipts/<int:receipt_id>")
 @login_required
 def download(receipt_id: int) -> Any:
-    receipt = db.session.get(Receipt, receipt_id) if 0 < receipt_id < 2**31 else None
+    receipt = get_row(Receipt, receipt_id)
     if receipt is None or not services.can_download(current_user, receipt):
         abort(404)
     return receipt_response(receipt)

@@ -24,6 +24,7 @@ from marketplace.errors import NotFound, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
 from marketplace.ledger.core import EntryDraft, PostingDraft, Side
+from marketplace.utils import get_row
 
 
 def create_fund(actor: User, data: dict[str, Any]) -> CompanyFund:
@@ -51,7 +52,7 @@ def company_funds(actor: User) -> list[CompanyFund]:
 
 
 def get_fund(fund_id: int) -> CompanyFund:
-    fund = db.session.get(CompanyFund, fund_id) if 0 < fund_id < 2**31 else None
+    fund = get_row(CompanyFund, fund_id)
     if fund is None:
         raise NotFound(_l("No such fund."))
     return fund

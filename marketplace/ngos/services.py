@@ -20,6 +20,7 @@ from marketplace.db_types import local_today, utcnow
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 from marketplace.ngos.models import Project, ProjectStatus, Referral, ReferralStatus
+from marketplace.utils import get_row
 
 
 def _hours(name: str, default: int) -> int:
@@ -131,7 +132,7 @@ def _book_budget(project: Project, actor: User | None) -> None:
 
 
 def get_project(project_id: int) -> Project:
-    project = db.session.get(Project, project_id) if 0 < project_id < 2**31 else None
+    project = get_row(Project, project_id)
     if project is None:
         raise NotFound(_l("No such project."))
     return project

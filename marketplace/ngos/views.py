@@ -24,6 +24,7 @@ from marketplace.extensions import db
 from marketplace.ngos import schemas, services
 from marketplace.ngos.models import Project, Referral
 from marketplace.schemas_base import translate_messages
+from marketplace.utils import attempt, get_row
 
 bp = Blueprint("ngos", __name__)
 
@@ -37,18 +38,6 @@ def _ngo_staff() -> Any:
 def _csrf() -> None:
     if not CsrfForm().validate_on_submit():
         abort(400)
-
-
-def _run(action: Any, done: str) -> bool:
-    try:
-        action()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return False
-    db.session.commit()
-    flash(done, "success")
-    return True
 
 
 @bp.get("/ngo")
@@ -75,7 +64,7 @@ def dashboard() -> str:
 def registration() -> Response:
     user = _ngo_staff()
     _csrf()
-    _run(
+    attempt(
         lambda: services.submit_registration(user, request.form.get("registration_number", "")),
         _("Registration number saved; a reviewer will verify it."),
     )
@@ -124,7 +113,7 @@ def new_project() -> str | Response:
             errors = translate_messages(exc.messages)
             flash(_("Please correct the marked fields."), "error")
         else:
-            if _run(lambda: services.create_project(user, data), _("Project created.")):
+            if attempt(lambda: services.create_project(user, data), _("Project created.")):
                 return redirect(url_for("ngos.dashboard"))
     return render_template(
         "ngos/project_form.html",
@@ -136,7 +125,7 @@ def new_project() -> str | Response:
 
 
 def _referral(referral_id: int) -> Referral:
-    referral = db.session.get(Referral, referral_id) if 0 < referral_id < 2**31 else None
+    referral = get_row(Referral, referral_id)
     if referral is None:
         abort(404)
     return referral
@@ -153,7 +142,7 @@ def referral(referral_id: int) -> str | Response:
         _csrf()
         action = request.form.get("action")
         if action in ("accept", "decline"):
-            _run(
+            attempt(
                 lambda: services.decide_referral(
                     user, item, action == "accept", request.form.get("reason")
                 ),
@@ -161,7 +150,7 @@ def referral(referral_id: int) -> str | Response:
             )
         elif action == "deliver":
             units = request.form.get("units", "")
-            _run(
+            attempt(
                 lambda: services.record_delivery(user, item, int(units) if units.isdigit() else 0),
                 _("Delivery recorded."),
             )
@@ -183,7 +172,7 @@ def referral(referral_id: int) -> str | Response:
 
 @bp.get("/ngos/<int:org_id>")
 def public_ngo(org_id: int) -> str:
-    org = db.session.get(Organization, org_id) if 0 < org_id < 2**31 else None
+    org = get_row(Organization, org_id)
     if org is None or org.kind != OrgKind.ngo:
         abort(404)
     projects = db.session.scalars(select(Project).where(Project.organization_id == org.id)).all()
@@ -218,7 +207,9 @@ def verify_queue() -> str | Response:
         )
         if org is None:
             abort(404)
-        _run(lambda: services.verify_organization(current_user, org), _("Organization verified."))
+        attempt(
+            lambda: services.verify_organization(current_user, org), _("Organization verified.")
+        )
         return redirect(url_for("ngos.verify_queue"))
     return render_template(
         "ngos/verify_queue.html", orgs=services.unverified_ngos(), form=CsrfForm()
@@ -241,7 +232,7 @@ def refer(ref: str) -> Response:
     if line is None or not project_id.isdigit() or not units.isdigit():
         flash(_("Choose a service need, a project and a number of units."), "error")
         return redirect(url_for("cases.manage", ref=ref))
-    _run(
+    attempt(
         lambda: services.refer(
             current_user, case, line, services.get_project(int(project_id)), int(units)
         ),

@@ -36,6 +36,7 @@ from marketplace.ledger.core import EntryDraft, PostingDraft, Side
 from marketplace.ngos import services as ngos
 from marketplace.plans import catalog
 from marketplace.plans.models import Plan, PlanItem, PlanStatus, SourceKind
+from marketplace.utils import get_row
 from matching.plan import build_plan as engine_build_plan
 from matching.ranker import Ranker
 from matching.scoring import score
@@ -357,7 +358,7 @@ def _supersede_open_plans(case: Case) -> None:
 
 
 def get_plan(plan_id: int) -> Plan:
-    plan = db.session.get(Plan, plan_id) if 0 < plan_id < 2**31 else None
+    plan = get_row(Plan, plan_id)
     if plan is None:
         raise NotFound(_l("No such plan."))
     return plan

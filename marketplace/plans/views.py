@@ -11,10 +11,10 @@ from werkzeug.wrappers import Response
 from marketplace.accounts import permissions
 from marketplace.cases import services as case_services
 from marketplace.cases.forms import CsrfForm, yuan_to_fen
-from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.plans import services
 from marketplace.plans.models import Plan, PlanItem
+from marketplace.utils import attempt, get_row
 
 bp = Blueprint("plans", __name__)
 
@@ -48,14 +48,7 @@ def plan_page(ref: str) -> str:
 def _run(action, done: str) -> None:  # type: ignore[no-untyped-def]
     if not CsrfForm().validate_on_submit():
         abort(400)
-    try:
-        action()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-    else:
-        db.session.commit()
-        flash(done, "success")
+    attempt(action, done)
 
 
 @bp.post("/work/cases/<ref>/plan/build")
@@ -69,7 +62,7 @@ def build(ref: str) -> Response:
 @bp.post("/work/plan-items/<int:item_id>")
 @login_required
 def edit_item(item_id: int) -> Response:
-    item = db.session.get(PlanItem, item_id) if 0 < item_id < 2**31 else None
+    item = get_row(PlanItem, item_id)
     if item is None:
         abort(404)
     ref = item.plan.case.ref
