@@ -279,6 +279,55 @@ def _case_data(fake: Faker, rng: random.Random, region: str, index: int) -> dict
     }
 
 
+def _demo_fund(users: dict[str, User]) -> None:
+    """长江医药's medical fund, paid in, matching gifts to medical cases 1:1."""
+    from datetime import timedelta
+
+    from marketplace.db_types import utcnow
+    from marketplace.donors import funds
+    from marketplace.donors import services as donors
+
+    staff = users["csr.changjiang@demo.jjn.cn"]
+    fund = funds.create_fund(
+        staff,
+        {
+            "name": "长江医药·助医配捐基金",
+            "budget_fen": 20_000_000,
+            "categories": ["medical"],
+            "region": "4210",
+            "per_case_cap_fen": 500_000,
+            "match_ratio": 100,
+            "match_cap_per_gift_fen": 50_000,
+            "match_ends_on": (utcnow() + timedelta(days=180)).date(),
+        },
+    )
+    deposit = donors.create_fund_pledge(staff, fund.id, 5_000_000)
+    deposit.checkout_session_id = "cs_demo_fund"
+    donors.record_payment(deposit, payment_intent="pi_demo_fund")
+
+
+def _demo_referrals(users: dict[str, User]) -> None:
+    """A counselling need referred to 心灵港湾, accepted and partly delivered."""
+    from marketplace.cases.states import CaseStatus
+    from marketplace.ngos import services as ngos
+    from marketplace.ngos.models import Project
+
+    project = db.session.scalar(select(Project).where(Project.name.like("心灵港湾%")))
+    for case in db.session.scalars(
+        select(Case).where(Case.status == CaseStatus.published).order_by(Case.id)
+    ):
+        line = next((n for n in case.need_lines if n.kind == "service"), None)
+        if project is None or line is None or not ngos.project_fits(project, case, line):
+            continue
+        owner = db.session.get(User, case.owner_id)
+        assert owner is not None  # noqa: S101 - FK
+        referral = ngos.refer(owner, case, line, project, min(line.units or 1, 6))
+        staff = users["ngo.harbor@demo.jjn.cn"]
+        ngos.decide_referral(staff, referral, accept=True)
+        ngos.record_delivery(staff, referral, max(referral.units // 2, 1))
+        return
+
+
 def _demo_gifts(users: dict[str, User], rng: random.Random) -> None:
     """Paid gifts on some published cases (through the same services as real payments)."""
     from marketplace.cases.states import CaseStatus
@@ -407,7 +456,9 @@ def load_demo(n_cases: int = 45) -> str:
         if target == "withdrawn":
             cases.withdraw_case(worker, case, "家庭已通过亲友筹得所需款项")
     db.session.flush()
+    _demo_fund(users)
     _demo_gifts(users, rng)
+    _demo_referrals(users)
     _demo_money_out(users)
     return (
         f"demo loaded: {len(orgs)} organizations, {len(users)} users, {n_cases} cases "

@@ -46,3 +46,12 @@ def get_row(model: type[T], ident: int) -> T | None:
     from marketplace.extensions import db
 
     return db.session.get(model, ident) if 0 < ident < 2**31 else None
+
+
+def page_arg(limit: int = 10_000) -> int:
+    """The ``page`` query argument of an HTML list: 1 when missing, not a number or out of
+    range (a list page never fails on a bad page number)."""
+    from flask import request
+
+    page = request.args.get("page", 1, type=int) or 1
+    return page if 1 <= page <= limit else 1

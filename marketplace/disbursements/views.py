@@ -21,7 +21,7 @@ from marketplace.disbursements.api import allow_receipt_upload, read_upload, rec
 from marketplace.disbursements.models import Disbursement, DisbursementStatus, Receipt
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
-from marketplace.utils import attempt, get_row
+from marketplace.utils import attempt, get_row, page_arg
 
 bp = Blueprint("disbursements", __name__)
 
@@ -120,8 +120,7 @@ def answer_follow_up(follow_up_id: int) -> Response:
 @login_required
 def queue() -> str:
     permissions.require(permissions.is_custodian_reviewer(current_user))
-    page = request.args.get("page", 1, type=int) or 1
-    page = min(max(page, 1), 10_000)
+    page = page_arg()
     per_page = 20
     waiting = db.paginate(
         select(Disbursement)

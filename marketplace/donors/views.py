@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
-from marketplace.accounts.models import Role
+from marketplace.accounts.models import OrgKind, Role
 from marketplace.cases import services as case_services
 from marketplace.cases.forms import CsrfForm, yuan_to_fen
 from marketplace.donors import funds, schemas, services
@@ -19,6 +19,8 @@ from marketplace.extensions import db
 from marketplace.ledger import services as ledger
 from marketplace.payments.services import start_checkout
 from marketplace.schemas_base import translate_messages
+from marketplace.transparency import organizations
+from marketplace.utils import page_arg
 
 bp = Blueprint("donors", __name__)
 
@@ -224,4 +226,16 @@ def company_fund(fund_id: int) -> str | Response:
         matched=funds.matched_total(fund),
         offer=funds.offer_text(fund) if fund.match_ratio else None,
         form=CsrfForm(),
+    )
+
+
+@bp.get("/companies/<int:org_id>")
+def public_company(org_id: int) -> str:
+    """A company's public record: funds, money paid in, committed and delivered, cases."""
+    try:
+        org = organizations.public_organization(org_id, OrgKind.company)
+    except DomainError:
+        abort(404)
+    return render_template(
+        "transparency/organization.html", record=organizations.record(org, page=page_arg())
     )

@@ -24,7 +24,8 @@ from marketplace.extensions import db
 from marketplace.ngos import schemas, services
 from marketplace.ngos.models import Project, Referral
 from marketplace.schemas_base import translate_messages
-from marketplace.utils import attempt, get_row
+from marketplace.transparency import organizations
+from marketplace.utils import attempt, get_row, page_arg
 
 bp = Blueprint("ngos", __name__)
 
@@ -172,12 +173,18 @@ def referral(referral_id: int) -> str | Response:
 
 @bp.get("/ngos/<int:org_id>")
 def public_ngo(org_id: int) -> str:
-    org = get_row(Organization, org_id)
-    if org is None or org.kind != OrgKind.ngo:
+    """An NGO's public record: projects, service record, money committed and delivered."""
+    try:
+        org = organizations.public_organization(org_id, OrgKind.ngo)
+    except DomainError:
         abort(404)
-    projects = db.session.scalars(select(Project).where(Project.organization_id == org.id)).all()
+    projects = db.session.scalars(
+        select(Project).where(Project.organization_id == org.id).order_by(Project.id)
+    ).all()
     return render_template(
-        "ngos/public.html", org=org, projects=[services.project_view(p) for p in projects]
+        "transparency/organization.html",
+        record=organizations.record(org, page=page_arg()),
+        projects=[services.project_view(p) for p in projects],
     )
 
 

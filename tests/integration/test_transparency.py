@@ -24,7 +24,7 @@ from marketplace.donors.models import Pledge, PledgeStatus
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
 from marketplace.ledger.models import JournalEntry, LedgerAccount
-from marketplace.transparency import figures
+from marketplace.transparency import figures, organizations
 from marketplace.transparency import services as transparency
 from tests.conftest import make_user, token_for
 from tests.integration.test_disbursements import PAID, _custodian, _funded, _jpeg_with_gps
@@ -360,7 +360,29 @@ def test_random_sequences_keep_every_public_figure_equal_to_the_ledger(
             )
             donors.record_payment(rule)
         db.session.commit()
-    _check_everything(client)
+    want = _check_everything(client)
+
+    # the company's public record: its deposit in, its fund's matches out to the cases
+    record = organizations.record(staff.organization)
+    deposits = sum(
+        p.amount_fen - (p.refunded_fen or 0)
+        for p in db.session.scalars(select(Pledge).where(Pledge.fund_id == fund.id))
+    )
+    assert record["put_in_fen"] == deposits
+    matches = [
+        e for e in db.session.scalars(select(JournalEntry)) if e.kind == "match"
+    ]  # a match moves fund -> case, and a refund of the matched gift leaves it there
+    assert record["committed_fen"] == sum(
+        p.amount_fen for e in matches for p in e.postings if p.side.value == "debit"
+    )
+    for row in record["cases"]["items"]:
+        case = db.session.scalar(select(Case).where(Case.ref == row["ref"]))
+        assert (
+            0
+            <= row["delivered_fen"]
+            <= min(row["committed_fen"], want["disbursed"].get(case.id, 0))
+        )
+    assert record["delivered_fen"] == sum(r["delivered_fen"] for r in record["cases"]["items"])
 
 
 def test_sums_kept_along_the_chain_equal_a_full_recount(ctx: Any, client: Any, app: Any) -> None:

@@ -1,0 +1,381 @@
+"""Public records of NGOs and companies (``/ngos/<id>``, ``/companies/<id>``), read from the
+ledger.
+
+**Whose money an entry moves.** An entry belongs to an organization when the money comes from
+it:
+
+- a posting credits one of its accounts (a company fund ``fund:<id>``, an NGO project
+  ``project:<id>``): a fund's grant or match, a project's commitment, a refund out of a fund;
+- otherwise the entry's pledge is the organization's: ``ref = pledge:<id>`` of a pledge its staff
+  made in its name (a gift, a fund deposit, a refund, a move to another case), or an allocation of
+  ``plan item <id>`` whose pooled pledge is the organization's; or it books the budget of one of
+  its projects (``ref = project:<id>``);
+- a correction (``reversal``) belongs to whoever the entry it reverses belongs to.
+
+**Figures**, all sums over those entries' postings:
+
+- ``put_in_fen``: what it paid in (credits minus debits of ``world:donors``, minus refunds to
+  ``world:refunds``) or, for an NGO, set aside from its own funds for its projects (credits of
+  ``world:ngos``);
+- ``committed_fen``: what reached cases (``received_delta_fen`` of the case accounts: net of
+  refunds, moves and corrections), per case and in total;
+- ``delivered_fen``: its share of what those cases paid out to payees, in proportion to its part
+  of what each case received, rounded down to the fen. Money in a case is not earmarked by
+  donor, so this is the only attribution that needs no assumption about who paid which bill.
+
+NGOs also show their service record from referrals: units delivered, and referral answers given
+on time (before the answer was due) against answers given late or never.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case as case_when
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from marketplace.accounts.models import Organization, OrgKind
+from marketplace.cases import reference
+from marketplace.cases.models import Case
+from marketplace.cases.states import PUBLIC
+from marketplace.donors.models import CompanyFund, Pledge
+from marketplace.errors import NotFound
+from marketplace.extensions import db
+from marketplace.ledger import services as ledger
+from marketplace.ledger.core import AccountKind, Side
+from marketplace.ledger.models import JournalEntry, LedgerAccount, Posting
+from marketplace.ngos.models import Project, Referral, ReferralStatus
+from marketplace.plans.models import PlanItem, SourceKind
+from marketplace.utils import get_row
+
+_PLAN_ITEM = re.compile(r"^plan item (\d+)$")
+#: refs per IN list (SQLite allows 32,766 parameters; PostgreSQL more)
+_CHUNK = 500
+#: organizations with a public record, and the kind each URL shows
+PUBLIC_KINDS = (OrgKind.ngo, OrgKind.company)
+
+
+def public_organization(org_id: int, kind: OrgKind) -> Organization:
+    """The organization of that kind (an NGO or a company).
+
+    Raises:
+        NotFound: no such organization, or one of another kind.
+    """
+    org = get_row(Organization, org_id)
+    if org is None or org.kind != kind or kind not in PUBLIC_KINDS:
+        raise NotFound(_l("No such organization."))
+    return org
+
+
+def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+def _signed(posting: Posting) -> int:
+    return posting.amount_fen if posting.side == Side.debit else -posting.amount_fen
+
+
+class _Attribution:
+    """The organization's accounts, pledges and plan items, and the entries that are its own."""
+
+    def __init__(self, org: Organization):
+        self.org = org
+        self.funds = list(
+            db.session.scalars(select(CompanyFund.id).where(CompanyFund.organization_id == org.id))
+        )
+        self.projects = list(
+            db.session.scalars(select(Project.id).where(Project.organization_id == org.id))
+        )
+        codes = [f"fund:{i}" for i in self.funds] + [f"project:{i}" for i in self.projects]
+        self.accounts: set[int] = set()
+        for chunk in _chunks(codes):
+            self.accounts.update(
+                db.session.scalars(select(LedgerAccount.id).where(LedgerAccount.code.in_(chunk)))
+            )
+        self.pledges = set(
+            db.session.scalars(select(Pledge.id).where(Pledge.organization_id == org.id))
+        )
+        self.items: dict[int, int] = {}  # plan item id -> plan id, for its pooled pledges
+        for chunk in _chunks(sorted(self.pledges)):
+            for item_id, plan_id in db.session.execute(
+                select(PlanItem.id, PlanItem.plan_id).where(
+                    PlanItem.source_kind == SourceKind.pool, PlanItem.source_id.in_(chunk)
+                )
+            ):
+                self.items[item_id] = plan_id
+
+    def entries(self) -> list[JournalEntry]:
+        """Its entries in chain order, with their postings and accounts loaded."""
+        ids: set[int] = set()
+        for chunk in _chunks(sorted(self.accounts)):
+            ids.update(
+                db.session.scalars(
+                    select(Posting.entry_id).where(Posting.account_id.in_(chunk)).distinct()
+                )
+            )
+        for chunk in _chunks([f"pledge:{i}" for i in sorted(self.pledges)]):
+            ids.update(
+                db.session.scalars(select(JournalEntry.id).where(JournalEntry.ref.in_(chunk)))
+            )
+        plans = sorted({f"plan:{p}" for p in self.items.values()})
+        for chunk in _chunks(plans):
+            ids.update(
+                db.session.scalars(
+                    select(JournalEntry.id).where(
+                        JournalEntry.ref.in_(chunk), JournalEntry.kind == "allocation"
+                    )
+                )
+            )
+        frontier = set(ids)
+        while frontier:  # corrections, and corrections of corrections
+            found: set[int] = set()
+            for chunk in _chunks(sorted(frontier)):
+                found.update(
+                    db.session.scalars(
+                        select(JournalEntry.id).where(JournalEntry.reverses_id.in_(chunk))
+                    )
+                )
+            frontier = found - ids
+            ids |= frontier
+        loaded: list[JournalEntry] = []
+        for chunk in _chunks(sorted(ids)):
+            loaded.extend(
+                db.session.scalars(
+                    select(JournalEntry)
+                    .where(JournalEntry.id.in_(chunk))
+                    .options(selectinload(JournalEntry.postings).selectinload(Posting.account))
+                )
+            )
+        loaded.sort(key=lambda e: e.seq)
+        owned: dict[int, bool] = {}
+        for entry in loaded:  # in chain order: a reversed entry is decided before its reversal
+            owned[entry.id] = self._owns(entry, owned)
+        return [e for e in loaded if owned[e.id]]
+
+    def _owns(self, entry: JournalEntry, owned: dict[int, bool]) -> bool:
+        if entry.reverses_id is not None:
+            return owned.get(entry.reverses_id, False)
+        for p in entry.postings:
+            kind = p.account.kind
+            if p.side == Side.credit and kind in (AccountKind.fund, AccountKind.project):
+                return p.account_id in self.accounts  # the money came from this fund/project
+        kind, _, raw = (entry.ref or "").partition(":")
+        if kind == "pledge" and raw.isdigit():
+            return int(raw) in self.pledges
+        if kind == "project" and raw.isdigit():  # an NGO's own budget for its project
+            return int(raw) in self.projects
+        if entry.kind == "allocation" and (found := _PLAN_ITEM.match(entry.memo or "")):
+            return int(found.group(1)) in self.items
+        return False
+
+
+def _case_payouts(case_ids: Iterable[int]) -> tuple[dict[int, int], dict[int, int]]:
+    """Per case: money received (the case account's ``received_fen``) and paid out (its credits
+    in the entries that pay ``world:payees``, net of corrections)."""
+    received: dict[int, int] = {}
+    paid_out: dict[int, int] = defaultdict(int)
+    payees = db.session.scalar(
+        select(LedgerAccount.id).where(LedgerAccount.code == ledger.WORLD_PAYEES)
+    )
+    for chunk in _chunks(sorted(set(case_ids))):
+        accounts = dict(
+            db.session.execute(
+                select(LedgerAccount.id, LedgerAccount.case_id).where(
+                    LedgerAccount.case_id.in_(chunk), LedgerAccount.kind == AccountKind.case
+                )
+            ).all()
+        )
+        for case_id, value in db.session.execute(
+            select(LedgerAccount.case_id, LedgerAccount.received_fen).where(
+                LedgerAccount.id.in_(list(accounts))
+            )
+        ):
+            received[case_id] = received.get(case_id, 0) + int(value)
+        if payees is None or not accounts:
+            continue
+        pays = select(Posting.entry_id).where(Posting.account_id == payees)
+        credits = func.sum(
+            case_when((Posting.side == Side.credit, Posting.amount_fen), else_=-Posting.amount_fen)
+        )
+        for account_id, value in db.session.execute(
+            select(Posting.account_id, credits)
+            .where(Posting.account_id.in_(list(accounts)), Posting.entry_id.in_(pays))
+            .group_by(Posting.account_id)
+        ):
+            paid_out[accounts[account_id]] += int(value or 0)
+    return received, dict(paid_out)
+
+
+def share(part: int, whole: int, paid: int) -> int:
+    """``part``'s share of ``paid`` out of ``whole``, rounded down, never more than ``part``."""
+    if whole <= 0 or part <= 0 or paid <= 0:
+        return 0
+    return min(part, part * min(paid, whole) // whole)
+
+
+def record(org: Organization, page: int = 1, per_page: int = 20) -> dict[str, Any]:
+    """The organization's public record: totals, one page of the cases its money or services
+    reached (newest first), its funds (companies) or projects (NGOs) and service record."""
+    attribution = _Attribution(org)
+    put_in = 0
+    by_case: dict[int, int] = defaultdict(int)
+    by_account: dict[int, int] = defaultdict(int)
+    for entry in attribution.entries():
+        for p in entry.postings:
+            code = p.account.code
+            if code in (ledger.WORLD_DONORS, ledger.WORLD_NGOS):
+                put_in -= _signed(p)
+            elif code == ledger.WORLD_REFUNDS:
+                put_in -= _signed(p)
+            elif p.account.kind == AccountKind.case and p.account.case_id is not None:
+                by_case[p.account.case_id] += p.received_delta_fen
+            if p.account_id in attribution.accounts:
+                by_account[p.account_id] += _signed(p)
+    received, paid_out = _case_payouts(by_case)
+    delivered = {c: share(v, received.get(c, 0), paid_out.get(c, 0)) for c, v in by_case.items()}
+
+    services = _services(attribution.projects) if org.kind == OrgKind.ngo else None
+    served = {c for c, v in by_case.items() if v > 0} | (services["cases"] if services else set())
+    rows = _case_rows(served, by_case, delivered, services["case_units"] if services else {})
+    start = (page - 1) * per_page
+    return {
+        "organization": {
+            "id": org.id,
+            "name": org.name,
+            "kind": org.kind.value,
+            "region": org.region,
+            "verified": org.verified,
+            "verified_at": org.verified_at,
+            "registration_number": org.registration_number,
+        },
+        "put_in_fen": put_in,
+        "committed_fen": sum(by_case.values()),
+        "delivered_fen": sum(delivered.values()),
+        "cases_served": len(rows),
+        "cases": {
+            "items": rows[start : start + per_page],
+            "total": len(rows),
+            "page": page,
+            "per_page": per_page,
+            "pages": (len(rows) + per_page - 1) // per_page,
+        },
+        "funds": _funds(attribution) if org.kind == OrgKind.company else [],
+        "services": (
+            {k: v for k, v in services.items() if k not in ("cases", "case_units")}
+            if services is not None
+            else None
+        ),
+    }
+
+
+def _case_rows(
+    served: set[int],
+    committed: dict[int, int],
+    delivered: dict[int, int],
+    units: dict[int, list[str]],
+) -> list[dict[str, Any]]:
+    """Public cases only (a withdrawn case is counted in the money, not listed)."""
+    rows = []
+    for chunk in _chunks(sorted(served)):
+        for case in db.session.scalars(
+            select(Case).where(Case.id.in_(chunk), Case.status.in_(PUBLIC))
+        ):
+            rows.append(
+                {
+                    "ref": case.ref,
+                    "categories": list(case.categories or []),
+                    "county": reference.county_label(case.region),
+                    "status": case.status.value,
+                    "stage": case.stage.value if case.stage else None,
+                    "published_at": case.published_at,
+                    "committed_fen": committed.get(case.id, 0),
+                    "delivered_fen": delivered.get(case.id, 0),
+                    "units_delivered": units.get(case.id, []),
+                }
+            )
+    rows.sort(key=lambda r: (r["published_at"] is not None, r["published_at"]), reverse=True)
+    return rows
+
+
+def _funds(attribution: _Attribution) -> list[dict[str, Any]]:
+    """A company's funds: budget, money held now (the ledger balance), grants and matches."""
+    rows = []
+    for fund in db.session.scalars(
+        select(CompanyFund)
+        .where(CompanyFund.organization_id == attribution.org.id)
+        .order_by(CompanyFund.id)
+    ):
+        rows.append(
+            {
+                "id": fund.id,
+                "name": fund.name,
+                "categories": list(fund.categories or []),
+                "region": fund.region,
+                "match_ratio": fund.match_ratio,
+                "active": fund.active,
+                "budget_fen": fund.budget_fen,
+                "held_fen": ledger.balance(f"fund:{fund.id}"),
+            }
+        )
+    return rows
+
+
+def _services(project_ids: list[int]) -> dict[str, Any]:
+    """Referrals to the NGO's projects: answers on time, late or never (overdue), and units
+    delivered, per project and in total; and the cases its services reached."""
+    answered = (ReferralStatus.accepted, ReferralStatus.declined, ReferralStatus.delivered)
+    per_project: dict[int, dict[str, int]] = {}
+    cases: set[int] = set()
+    units: dict[int, dict[int, int]] = {}  # case id -> project id -> units delivered
+    for chunk in _chunks(project_ids):
+        for project_id, status, due_at, decided_at, delivered, case_id in db.session.execute(
+            select(
+                Referral.project_id,
+                Referral.status,
+                Referral.due_at,
+                Referral.decided_at,
+                Referral.delivered_units,
+                Referral.case_id,
+            ).where(Referral.project_id.in_(chunk))
+        ):
+            row = per_project.setdefault(
+                project_id,
+                {"referrals": 0, "on_time": 0, "late": 0, "unanswered": 0, "units_delivered": 0},
+            )
+            row["referrals"] += 1
+            if status in answered:
+                on_time = decided_at is not None and decided_at <= due_at
+                row["on_time" if on_time else "late"] += 1
+            elif status == ReferralStatus.overdue:
+                row["unanswered"] += 1
+            row["units_delivered"] += int(delivered or 0)
+            if status in (ReferralStatus.accepted, ReferralStatus.delivered):
+                cases.add(case_id)
+                if delivered:
+                    by_case = units.setdefault(case_id, {})
+                    by_case[project_id] = by_case.get(project_id, 0) + int(delivered)
+    projects = []
+    for chunk in _chunks(project_ids):
+        for project in db.session.scalars(select(Project).where(Project.id.in_(chunk))):
+            row = per_project.get(project.id)
+            if row:
+                projects.append(
+                    {"id": project.id, "name": project.name, "unit_name": project.unit_name, **row}
+                )
+    projects.sort(key=lambda r: r["id"])
+    unit_names = {p["id"]: p["unit_name"] or "" for p in projects}
+    delivered_units = {
+        case_id: [f"{n} {unit_names.get(pid, '')}".strip() for pid, n in sorted(per.items())]
+        for case_id, per in units.items()
+    }
+    totals = {
+        key: sum(r[key] for r in per_project.values())
+        for key in ("referrals", "on_time", "late", "unanswered")
+    }
+    return {**totals, "projects": projects, "cases": cases, "case_units": delivered_units}
