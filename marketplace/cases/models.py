@@ -84,7 +84,7 @@ class Case(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     #: the money stage of a published case and when each stage was first reached
     stage: Mapped[CaseStage | None] = mapped_column(_enum(CaseStage, "case_stage"), index=True)
-    planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     funded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     disbursing_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -192,7 +192,7 @@ class FollowUp(db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     days: Mapped[int] = mapped_column(Integer)
     due_on: Mapped[date] = mapped_column(Date, index=True)
-    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: resolved / partly / not_resolved
     resolved: Mapped[str | None] = mapped_column(String(16))

@@ -7,12 +7,13 @@ in the same transaction) or rejects it with a reason. Receipts are checked and c
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, exists, select, update
 
 from marketplace.accounts import permissions
 from marketplace.accounts.models import Organization, OrgKind, Role, User
@@ -351,22 +352,30 @@ def receipt_path(receipt: Receipt) -> Path:
 # ---- overdue evidence -------------------------------------------------------------------------
 
 
+def receipt_due_after() -> timedelta:
+    """How long after payout a paid disbursement's receipts are due (``RECEIPT_DUE_DAYS``)."""
+    return timedelta(days=current_app.config.get("RECEIPT_DUE_DAYS", 30))
+
+
+def awaiting_receipts() -> ColumnElement[bool]:
+    """A disbursement that was paid out and has no receipt yet."""
+    return and_(
+        Disbursement.status == DisbursementStatus.paid,
+        ~exists().where(Receipt.disbursement_id == Disbursement.id),
+    )
+
+
+def receipts_overdue(now: datetime | None = None) -> ColumnElement[bool]:
+    """The overdue-receipts rule, one expression for the alert job and the public service-level
+    table: paid ``RECEIPT_DUE_DAYS`` (default 30) days or more before ``now`` and no receipt."""
+    cutoff = (now or utcnow()) - receipt_due_after()
+    return and_(awaiting_receipts(), Disbursement.decided_at <= cutoff)
+
+
 def alert_overdue_receipts(now: Any = None) -> int:
     """Paid disbursements without any receipt ``RECEIPT_DUE_DAYS`` (default 30) after payout
     alert the case owner, once each. Returns how many are overdue."""
-    from datetime import timedelta
-
-    from sqlalchemy import exists
-
-    now = now or utcnow()
-    cutoff = now - timedelta(days=current_app.config.get("RECEIPT_DUE_DAYS", 30))
-    overdue = db.session.scalars(
-        select(Disbursement).where(
-            Disbursement.status == DisbursementStatus.paid,
-            Disbursement.decided_at <= cutoff,
-            ~exists().where(Receipt.disbursement_id == Disbursement.id),
-        )
-    ).all()
+    overdue = db.session.scalars(select(Disbursement).where(receipts_overdue(now))).all()
     for found in overdue:
         notify(
             found.case.owner_id,

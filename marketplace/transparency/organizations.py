@@ -32,12 +32,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case as case_when
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import Organization, OrgKind
 from marketplace.cases import reference
@@ -77,8 +76,15 @@ def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
         yield values[start : start + _CHUNK]
 
 
-def _signed(posting: Posting) -> int:
-    return posting.amount_fen if posting.side == Side.debit else -posting.amount_fen
+class _Posting(NamedTuple):
+    entry_id: int
+    account_id: int
+    side: Side
+    amount_fen: int
+    received_delta_fen: int
+    kind: AccountKind
+    code: str
+    case_id: int | None
 
 
 class _Attribution:
@@ -110,8 +116,8 @@ class _Attribution:
             ):
                 self.items[item_id] = plan_id
 
-    def entries(self) -> list[JournalEntry]:
-        """Its entries in chain order, with their postings and accounts loaded."""
+    def postings(self) -> list[_Posting]:
+        """The postings of its entries (see the module docstring)."""
         ids: set[int] = set()
         for chunk in _chunks(sorted(self.accounts)):
             ids.update(
@@ -143,34 +149,64 @@ class _Attribution:
                 )
             frontier = found - ids
             ids |= frontier
-        loaded: list[JournalEntry] = []
-        for chunk in _chunks(sorted(ids)):
-            loaded.extend(
-                db.session.scalars(
-                    select(JournalEntry)
-                    .where(JournalEntry.id.in_(chunk))
-                    .options(selectinload(JournalEntry.postings).selectinload(Posting.account))
-                )
-            )
-        loaded.sort(key=lambda e: e.seq)
-        owned: dict[int, bool] = {}
-        for entry in loaded:  # in chain order: a reversed entry is decided before its reversal
-            owned[entry.id] = self._owns(entry, owned)
-        return [e for e in loaded if owned[e.id]]
+        return self._owned(ids)
 
-    def _owns(self, entry: JournalEntry, owned: dict[int, bool]) -> bool:
-        if entry.reverses_id is not None:
-            return owned.get(entry.reverses_id, False)
-        for p in entry.postings:
-            kind = p.account.kind
-            if p.side == Side.credit and kind in (AccountKind.fund, AccountKind.project):
+    def _owned(self, ids: set[int]) -> list[_Posting]:
+        """The postings of those entries that are its own (plain rows, not ORM objects: a big
+        company has tens of thousands)."""
+        heads: list[tuple[int, int, str, str | None, str | None, int | None]] = []
+        postings: dict[int, list[_Posting]] = defaultdict(list)
+        for chunk in _chunks(sorted(ids)):
+            heads.extend(
+                db.session.execute(
+                    select(
+                        JournalEntry.id,
+                        JournalEntry.seq,
+                        JournalEntry.kind,
+                        JournalEntry.ref,
+                        JournalEntry.memo,
+                        JournalEntry.reverses_id,
+                    ).where(JournalEntry.id.in_(chunk))
+                ).all()
+            )
+            for row in db.session.execute(
+                select(
+                    Posting.entry_id,
+                    Posting.account_id,
+                    Posting.side,
+                    Posting.amount_fen,
+                    Posting.received_delta_fen,
+                    LedgerAccount.kind,
+                    LedgerAccount.code,
+                    LedgerAccount.case_id,
+                )
+                .join(LedgerAccount, Posting.account_id == LedgerAccount.id)
+                .where(Posting.entry_id.in_(chunk))
+            ):
+                postings[row.entry_id].append(_Posting(*row))
+        heads.sort(key=lambda h: h[1])
+        owned: dict[int, bool] = {}
+        mine: list[_Posting] = []
+        for entry_id, _seq, kind, ref, memo, reverses_id in heads:
+            # in chain order: a reversed entry is decided before its reversal
+            if reverses_id is not None:
+                owned[entry_id] = owned.get(reverses_id, False)
+            else:
+                owned[entry_id] = self._owns(kind, ref, memo, postings[entry_id])
+            if owned[entry_id]:
+                mine.extend(postings[entry_id])
+        return mine
+
+    def _owns(self, kind: str, ref: str | None, memo: str | None, rows: list[_Posting]) -> bool:
+        for p in rows:
+            if p.side == Side.credit and p.kind in (AccountKind.fund, AccountKind.project):
                 return p.account_id in self.accounts  # the money came from this fund/project
-        kind, _, raw = (entry.ref or "").partition(":")
-        if kind == "pledge" and raw.isdigit():
+        prefix, _, raw = (ref or "").partition(":")
+        if prefix == "pledge" and raw.isdigit():
             return int(raw) in self.pledges
-        if kind == "project" and raw.isdigit():  # an NGO's own budget for its project
+        if prefix == "project" and raw.isdigit():  # an NGO's own budget for its project
             return int(raw) in self.projects
-        if entry.kind == "allocation" and (found := _PLAN_ITEM.match(entry.memo or "")):
+        if kind == "allocation" and (found := _PLAN_ITEM.match(memo or "")):
             return int(found.group(1)) in self.items
         return False
 
@@ -225,18 +261,12 @@ def record(org: Organization, page: int = 1, per_page: int = 20) -> dict[str, An
     attribution = _Attribution(org)
     put_in = 0
     by_case: dict[int, int] = defaultdict(int)
-    by_account: dict[int, int] = defaultdict(int)
-    for entry in attribution.entries():
-        for p in entry.postings:
-            code = p.account.code
-            if code in (ledger.WORLD_DONORS, ledger.WORLD_NGOS):
-                put_in -= _signed(p)
-            elif code == ledger.WORLD_REFUNDS:
-                put_in -= _signed(p)
-            elif p.account.kind == AccountKind.case and p.account.case_id is not None:
-                by_case[p.account.case_id] += p.received_delta_fen
-            if p.account_id in attribution.accounts:
-                by_account[p.account_id] += _signed(p)
+    for p in attribution.postings():
+        signed = p.amount_fen if p.side == Side.debit else -p.amount_fen
+        if p.code in (ledger.WORLD_DONORS, ledger.WORLD_NGOS, ledger.WORLD_REFUNDS):
+            put_in -= signed  # paid in (credits), less what was refunded to it (debits)
+        elif p.kind == AccountKind.case and p.case_id is not None:
+            by_case[p.case_id] += p.received_delta_fen
     received, paid_out = _case_payouts(by_case)
     delivered = {c: share(v, received.get(c, 0), paid_out.get(c, 0)) for c, v in by_case.items()}
 
@@ -379,3 +409,29 @@ def _services(project_ids: list[int]) -> dict[str, Any]:
         for key in ("referrals", "on_time", "late", "unanswered")
     }
     return {**totals, "projects": projects, "cases": cases, "case_units": delivered_units}
+
+
+def directory(page: int = 1, per_page: int = 50) -> dict[str, Any]:
+    """NGOs and companies with a public record, NGOs first, by name; one page."""
+    query = (
+        select(Organization)
+        .where(Organization.kind.in_(PUBLIC_KINDS))
+        .order_by(Organization.kind.desc(), Organization.name)
+    )
+    found = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return {
+        "items": [
+            {
+                "id": org.id,
+                "name": org.name,
+                "kind": org.kind.value,
+                "verified": org.verified,
+                "region": org.region,
+            }
+            for org in found.items
+        ],
+        "total": found.total or 0,
+        "page": page,
+        "per_page": per_page,
+        "pages": found.pages,
+    }

@@ -64,3 +64,52 @@ class LedgerPageSchema(Schema):
     page = fields.Integer()
     per_page = fields.Integer()
     pages = fields.Integer()
+
+
+class ServiceLevelsSchema(Schema):
+    """The district service-level figures (绩效) over public cases (published or closed)."""
+
+    cases = fields.Integer(metadata={"description": "public cases (published or closed)"})
+    planned = fields.Integer(metadata={"description": "of those, cases with a plan accepted"})
+    funded = fields.Integer(metadata={"description": "of those, cases that were fully funded"})
+    paid = fields.Integer(metadata={"description": "of those, cases with a first payout"})
+    median_hours_to_plan = fields.Float(
+        allow_none=True,
+        metadata={"description": "median of planned_at - published_at, hours (0.1)"},
+    )
+    median_hours_to_fund = fields.Float(
+        allow_none=True,
+        metadata={"description": "median of funded_at - published_at, hours (0.1)"},
+    )
+    median_hours_to_pay = fields.Float(
+        allow_none=True,
+        metadata={"description": "median of first payout (disbursing_at) - published_at, hours"},
+    )
+    overdue_follow_ups = fields.Integer(
+        metadata={
+            "description": "30/90-day follow-ups not answered and due before today (Asia/Shanghai)"
+        }
+    )
+    overdue_receipts = fields.Integer(
+        metadata={
+            "description": "paid disbursements without a receipt RECEIPT_DUE_DAYS (30) days "
+            "after payout"
+        }
+    )
+
+
+class DistrictServiceLevelsSchema(ServiceLevelsSchema):
+    region = fields.String(metadata={"description": "county code (6 digits)"})
+    label = fields.String(metadata={"description": "province, city and county"})
+    short_label = fields.String(metadata={"description": "the county's own name"})
+
+
+class DistrictsSchema(Schema):
+    items = fields.List(
+        fields.Nested(DistrictServiceLevelsSchema),
+        metadata={"description": "one row per county with public cases, by county code"},
+    )
+    total = fields.Nested(
+        ServiceLevelsSchema,
+        metadata={"description": "all counties together (medians over all their cases)"},
+    )

@@ -225,3 +225,17 @@ def test_a_correction_of_its_entry_comes_off_its_record(ctx: Any, client: Any) -
     record = organizations.record(staff.organization)
     assert record["committed_fen"] == 0 and record["cases_served"] == 0
     assert record["funds"][0]["held_fen"] == 500_000
+
+
+def test_the_directory_lists_ngos_and_companies_with_links(ctx: Any, client: Any) -> None:
+    empty = client.get("/transparency/organizations", headers=EN)
+    assert empty.status_code == 200 and "No NGO or company has joined yet." in empty.text
+    company = make_user(Role.company_staff, OrgKind.company, "荆楚爱心企业").organization
+    ngo = make_user(Role.ngo_staff, OrgKind.ngo, "心灵港湾").organization
+    civil = make_user(Role.social_worker).organization
+    db.session.commit()
+    page = client.get("/transparency/organizations", headers=EN)
+    assert f'href="/companies/{company.id}"' in page.text
+    assert f'href="/ngos/{ngo.id}"' in page.text
+    assert civil.name not in page.text  # civil affairs offices have no record page
+    assert client.get("/transparency/organizations?page=oops").status_code == 200

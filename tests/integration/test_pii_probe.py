@@ -64,6 +64,15 @@ def _variants() -> list[str]:
 
 def test_no_private_value_on_any_public_page_or_response(ctx: Any, client: Any, app: Any) -> None:
     ref, id_hash = _published_case(client)
+    # a company gives to the case in its name, so its public record lists the case
+    from marketplace.accounts.models import OrgKind
+    from marketplace.donors import services as donors
+
+    company = make_user(Role.company_staff, OrgKind.company, "荆楚爱心企业")
+    ngo = make_user(Role.ngo_staff, OrgKind.ngo, "心灵港湾")
+    case = db.session.scalar(select(Case).where(Case.ref == ref))
+    donors.record_payment(donors.create_case_pledge(company, case, 10_000, anonymous=False))
+    db.session.commit()
     anonymous = app.test_client()
     urls = [
         "/",
@@ -80,6 +89,11 @@ def test_no_private_value_on_any_public_page_or_response(ctx: Any, client: Any, 
         "/api/v1/transparency/summary",
         "/api/v1/transparency/ledger",
         f"/api/v1/transparency/ledger?case_ref={ref}",
+        "/transparency/organizations",
+        f"/companies/{company.organization_id}",
+        f"/ngos/{ngo.organization_id}",
+        "/transparency/districts",
+        "/api/v1/transparency/districts",
     ]
     secrets = [*_variants(), id_hash]
     for lang in ("zh-CN", "en"):
@@ -87,7 +101,7 @@ def test_no_private_value_on_any_public_page_or_response(ctx: Any, client: Any, 
             response = anonymous.get(url, headers={"Accept-Language": lang})
             assert response.status_code == 200, url
             body = response.get_data(as_text=True)
-            if url.startswith(("/cases", "/api/v1/cases")):
+            if url.startswith(("/cases", "/api/v1/cases", "/companies")):
                 assert ref in body, url  # the probe really looked at the case
             for secret in secrets:
                 assert secret not in body, (url, secret)
