@@ -43,8 +43,9 @@ from typing import Any, NamedTuple
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import String, cast, func, literal, select, union, union_all
 from sqlalchemy import case as case_when
-from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from marketplace.accounts.models import Organization, OrgKind
 from marketplace.cases import reference
@@ -63,7 +64,7 @@ from marketplace.utils import get_row
 
 _PLAN_ITEM = re.compile(r"^plan item (\d+)$")
 #: refs per IN list (SQLite allows 32,766 parameters; PostgreSQL more)
-_CHUNK = 500
+_CHUNK = 5000
 #: organizations with a public record, and the kind each URL shows
 PUBLIC_KINDS = (OrgKind.ngo, OrgKind.company)
 
@@ -97,106 +98,106 @@ class _Posting(NamedTuple):
 
 
 class _Attribution:
-    """The organization's accounts, pledges and plan items, and the entries that are its own."""
+    """The organization's accounts, pledges and plan items, and the entries that are its own.
+
+    The candidate entries are selected in the database (subqueries, a recursive one for
+    corrections), never sent back as long lists of ids: binding thousands of parameters cost
+    more than the queries themselves."""
 
     def __init__(self, org: Organization):
         self.org = org
-        self.funds = list(
-            db.session.scalars(select(CompanyFund.id).where(CompanyFund.organization_id == org.id))
-        )
         self.projects = list(
             db.session.scalars(select(Project.id).where(Project.organization_id == org.id))
         )
-        codes = [f"fund:{i}" for i in self.funds] + [f"project:{i}" for i in self.projects]
-        self.accounts: set[int] = set()
-        for chunk in _chunks(codes):
-            self.accounts.update(
-                db.session.scalars(select(LedgerAccount.id).where(LedgerAccount.code.in_(chunk)))
-            )
-        self.pledges = set(
-            db.session.scalars(select(Pledge.id).where(Pledge.organization_id == org.id))
+        own_codes = union_all(
+            select(literal("fund:") + cast(CompanyFund.id, String)).where(
+                CompanyFund.organization_id == org.id
+            ),
+            select(literal("project:") + cast(Project.id, String)).where(
+                Project.organization_id == org.id
+            ),
         )
-        self.items: dict[int, int] = {}  # plan item id -> plan id, for its pooled pledges
-        for chunk in _chunks(sorted(self.pledges)):
-            for item_id, plan_id in db.session.execute(
-                select(PlanItem.id, PlanItem.plan_id).where(
-                    PlanItem.source_kind == SourceKind.pool, PlanItem.source_id.in_(chunk)
+        self.accounts = set(
+            db.session.scalars(select(LedgerAccount.id).where(LedgerAccount.code.in_(own_codes)))
+        )
+        self._pledges = select(Pledge.id).where(Pledge.organization_id == org.id)
+        self.pledges = set(db.session.scalars(self._pledges))
+        self._items = select(PlanItem.id, PlanItem.plan_id).where(
+            PlanItem.source_kind == SourceKind.pool, PlanItem.source_id.in_(self._pledges)
+        )
+        self.items = {int(i) for i, _ in db.session.execute(self._items)} if self.pledges else set()
+
+    def _candidates(self) -> Any:
+        """Entries that may be its own, and every correction of them (recursively)."""
+        parts = [
+            select(Posting.entry_id.label("id")).where(
+                Posting.account_id.in_(sorted(self.accounts) or [-1])
+            ),
+            select(JournalEntry.id).where(
+                JournalEntry.ref.in_(
+                    select(literal("pledge:") + cast(Pledge.id, String)).where(
+                        Pledge.organization_id == self.org.id
+                    )
                 )
-            ):
-                self.items[item_id] = plan_id
+            ),
+            select(JournalEntry.id).where(
+                JournalEntry.kind == "allocation",
+                JournalEntry.ref.in_(
+                    select(literal("plan:") + cast(PlanItem.plan_id, String)).where(
+                        PlanItem.source_kind == SourceKind.pool,
+                        PlanItem.source_id.in_(self._pledges),
+                    )
+                ),
+            ),
+        ]
+        if self.projects:
+            parts.append(
+                select(JournalEntry.id).where(
+                    JournalEntry.ref.in_([f"project:{i}" for i in self.projects])
+                )
+            )
+        direct = union(*parts).subquery()
+        found = select(direct.c.id).cte("found", recursive=True)
+        corrections = aliased(JournalEntry)
+        found = found.union_all(
+            select(corrections.id).join(found, corrections.reverses_id == found.c.id)
+        )
+        return select(found.c.id)
 
     def postings(self) -> list[_Posting]:
-        """The postings of its entries (see the module docstring)."""
-        ids: set[int] = set()
-        for chunk in _chunks(sorted(self.accounts)):
-            ids.update(
-                db.session.scalars(
-                    select(Posting.entry_id).where(Posting.account_id.in_(chunk)).distinct()
-                )
+        """The postings of its entries (see the module docstring), as plain rows: a big
+        company has tens of thousands."""
+        candidates = self._candidates()
+        heads = db.session.execute(
+            select(
+                JournalEntry.id,
+                JournalEntry.kind,
+                JournalEntry.ref,
+                JournalEntry.memo,
+                JournalEntry.reverses_id,
             )
-        for chunk in _chunks([f"pledge:{i}" for i in sorted(self.pledges)]):
-            ids.update(
-                db.session.scalars(select(JournalEntry.id).where(JournalEntry.ref.in_(chunk)))
-            )
-        plans = sorted({f"plan:{p}" for p in self.items.values()})
-        for chunk in _chunks(plans):
-            ids.update(
-                db.session.scalars(
-                    select(JournalEntry.id).where(
-                        JournalEntry.ref.in_(chunk), JournalEntry.kind == "allocation"
-                    )
-                )
-            )
-        frontier = set(ids)
-        while frontier:  # corrections, and corrections of corrections
-            found: set[int] = set()
-            for chunk in _chunks(sorted(frontier)):
-                found.update(
-                    db.session.scalars(
-                        select(JournalEntry.id).where(JournalEntry.reverses_id.in_(chunk))
-                    )
-                )
-            frontier = found - ids
-            ids |= frontier
-        return self._owned(ids)
-
-    def _owned(self, ids: set[int]) -> list[_Posting]:
-        """The postings of those entries that are its own (plain rows, not ORM objects: a big
-        company has tens of thousands)."""
-        heads: list[tuple[int, int, str, str | None, str | None, int | None]] = []
+            .where(JournalEntry.id.in_(candidates))
+            .order_by(JournalEntry.seq)
+        ).all()
         postings: dict[int, list[_Posting]] = defaultdict(list)
-        for chunk in _chunks(sorted(ids)):
-            heads.extend(
-                db.session.execute(
-                    select(
-                        JournalEntry.id,
-                        JournalEntry.seq,
-                        JournalEntry.kind,
-                        JournalEntry.ref,
-                        JournalEntry.memo,
-                        JournalEntry.reverses_id,
-                    ).where(JournalEntry.id.in_(chunk))
-                ).all()
+        for row in db.session.execute(
+            select(
+                Posting.entry_id,
+                Posting.account_id,
+                Posting.side,
+                Posting.amount_fen,
+                Posting.received_delta_fen,
+                LedgerAccount.kind,
+                LedgerAccount.code,
+                LedgerAccount.case_id,
             )
-            for row in db.session.execute(
-                select(
-                    Posting.entry_id,
-                    Posting.account_id,
-                    Posting.side,
-                    Posting.amount_fen,
-                    Posting.received_delta_fen,
-                    LedgerAccount.kind,
-                    LedgerAccount.code,
-                    LedgerAccount.case_id,
-                )
-                .join(LedgerAccount, Posting.account_id == LedgerAccount.id)
-                .where(Posting.entry_id.in_(chunk))
-            ):
-                postings[row.entry_id].append(_Posting(*row))
-        heads.sort(key=lambda h: h[1])
+            .join(LedgerAccount, Posting.account_id == LedgerAccount.id)
+            .where(Posting.entry_id.in_(candidates))
+        ):
+            postings[row.entry_id].append(_Posting(*row))
         owned: dict[int, bool] = {}
         mine: list[_Posting] = []
-        for entry_id, _seq, kind, ref, memo, reverses_id in heads:
+        for entry_id, kind, ref, memo, reverses_id in heads:
             # in chain order: a reversed entry is decided before its reversal
             if reverses_id is not None:
                 owned[entry_id] = owned.get(reverses_id, False)
