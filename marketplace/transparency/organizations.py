@@ -122,10 +122,19 @@ class _Attribution:
         )
         self._pledges = select(Pledge.id).where(Pledge.organization_id == org.id)
         self.pledges = set(db.session.scalars(self._pledges))
-        self._items = select(PlanItem.id, PlanItem.plan_id).where(
-            PlanItem.source_kind == SourceKind.pool, PlanItem.source_id.in_(self._pledges)
+        #: plan items that placed its pooled pledges (allocations name them in their memo)
+        self.items = (
+            set(
+                db.session.scalars(
+                    select(PlanItem.id).where(
+                        PlanItem.source_kind == SourceKind.pool,
+                        PlanItem.source_id.in_(self._pledges),
+                    )
+                )
+            )
+            if self.pledges
+            else set()
         )
-        self.items = {int(i) for i, _ in db.session.execute(self._items)} if self.pledges else set()
 
     def _candidates(self) -> Any:
         """Entries that may be its own, and every correction of them (recursively)."""
@@ -230,18 +239,13 @@ def _case_payouts(case_ids: Iterable[int]) -> tuple[dict[int, int], dict[int, in
         select(LedgerAccount.id).where(LedgerAccount.code == ledger.WORLD_PAYEES)
     )
     for chunk in _chunks(sorted(set(case_ids))):
-        accounts = dict(
-            db.session.execute(
-                select(LedgerAccount.id, LedgerAccount.case_id).where(
-                    LedgerAccount.case_id.in_(chunk), LedgerAccount.kind == AccountKind.case
-                )
-            ).all()
-        )
-        for case_id, value in db.session.execute(
-            select(LedgerAccount.case_id, LedgerAccount.received_fen).where(
-                LedgerAccount.id.in_(list(accounts))
+        accounts: dict[int, int] = {}  # account id -> case id
+        for account_id, case_id, value in db.session.execute(
+            select(LedgerAccount.id, LedgerAccount.case_id, LedgerAccount.received_fen).where(
+                LedgerAccount.case_id.in_(chunk), LedgerAccount.kind == AccountKind.case
             )
         ):
+            accounts[account_id] = case_id
             received[case_id] = received.get(case_id, 0) + int(value)
         if payees is None or not accounts:
             continue
