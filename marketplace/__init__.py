@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from marketplace.config import load_config
+from marketplace.config import SAFE_ENVS, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,6 +21,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.config.update(load_config(app.instance_path, config))
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     register_logging(app)
     register_extensions(app)
     register_blueprints(app)
@@ -105,11 +110,12 @@ def register_blueprints(app: Flask) -> None:
         disbursement_views.bp,
         opendata_views.bp,
         report_views.bp,
-        payment_views.bp,
         webhooks.bp,
         transparency_views.bp,
     ):
         app.register_blueprint(bp)
+    if app.config["APP_ENV"] in SAFE_ENVS and app.config["PAYMENT_GATEWAY"] == "fake":
+        app.register_blueprint(payment_views.bp)  # the fake checkout exists nowhere else
     for api_bp in (
         cases_api.bp,
         pledges_api.bp,

@@ -125,6 +125,8 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException) -> Any:
+        if error.response is not None:  # a ready answer (e.g. the sign-in lock page)
+            return error.response
         if wants_json():
             return json_error_response(error)
         status = error.code or 500

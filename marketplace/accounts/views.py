@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from marketplace.accounts import services
+from marketplace.accounts import services, throttle
 from marketplace.accounts.forms import LoginForm, RegisterForm, SettingsForm
 from marketplace.accounts.models import Role
 from marketplace.errors import DomainError
@@ -26,7 +26,16 @@ def _start_session(user: services.User) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit(
+    throttle.PER_IP, methods=["POST"], deduct_when=throttle.failed, on_breach=throttle.locked
+)
+@limiter.limit(
+    throttle.PER_ACCOUNT,
+    key_func=throttle.account_key,
+    methods=["POST"],
+    deduct_when=throttle.failed,
+    on_breach=throttle.locked,
+)
 def login() -> str | Response:
     form = LoginForm()
     if form.validate_on_submit():

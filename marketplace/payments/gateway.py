@@ -439,6 +439,8 @@ def get_gateway(
     name = config.get("PAYMENT_GATEWAY")
     gateway: FakeGateway | StripeGateway
     if name == "fake":
+        if config.get("APP_ENV") not in ("development", "testing"):
+            raise ValueError("the fake payment gateway runs only in development and testing")
         from marketplace.payments.fake_gateway import FakeGateway
 
         gateway = FakeGateway(url_for_fake_checkout)

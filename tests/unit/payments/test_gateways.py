@@ -689,7 +689,7 @@ def test_stripe_gateway_refuses_live_key_with_custom_api_base() -> None:
 
 
 def test_get_gateway_fake() -> None:
-    gateway = get_gateway({"PAYMENT_GATEWAY": "fake"}, fake_url)
+    gateway = get_gateway({"PAYMENT_GATEWAY": "fake", "APP_ENV": "testing"}, fake_url)
     assert isinstance(gateway, FakeGateway)
     assert isinstance(gateway, PaymentGateway)
     assert gateway.name == "fake"
@@ -733,3 +733,9 @@ def test_get_gateway_stripe_without_api_base() -> None:
 def test_get_gateway_refuses_bad_configuration(config: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="PAYMENT_GATEWAY"):
         get_gateway(config, fake_url)
+
+
+@pytest.mark.parametrize("app_env", ["production", "staging", None])
+def test_get_gateway_refuses_the_fake_outside_development_and_testing(app_env: str | None) -> None:
+    with pytest.raises(ValueError, match="fake payment gateway"):
+        get_gateway({"PAYMENT_GATEWAY": "fake", "APP_ENV": app_env}, fake_url)
