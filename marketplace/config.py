@@ -128,6 +128,9 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
     engine_options: dict[str, Any] = {"hide_parameters": True}
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         engine_options["connect_args"] = {"timeout": 30}
+    else:  # a connection lost while the server restarted is replaced, not handed out
+        engine_options["pool_pre_ping"] = True
+        engine_options["connect_args"] = {"connect_timeout": 5}
     cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options)
     return cfg
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
@@ -28,7 +28,26 @@ _CODES = {
     422: "validation_error",
     429: "rate_limited",
     500: "server_error",
+    503: "service_unavailable",
 }
+
+#: seconds a client is asked to wait while the database (or Redis) cannot be reached
+RETRY_AFTER_SECONDS = 30
+
+
+def _unreachable_errors() -> tuple[type[BaseException], ...]:
+    """Errors that mean a backing service is unreachable (not a bug): answered with 503."""
+    import redis.exceptions
+    from sqlalchemy import exc
+
+    return (
+        exc.OperationalError,  # connection refused or lost, server shutting down, locked file
+        exc.InterfaceError,
+        exc.DisconnectionError,
+        exc.TimeoutError,  # no connection free in the pool
+        redis.exceptions.ConnectionError,  # rate-limit storage
+        redis.exceptions.TimeoutError,
+    )
 
 
 class DomainError(Exception):
@@ -134,6 +153,9 @@ def register_errorhandlers(app: Flask) -> None:
             "errors/error.html", status=status, message=_http_message(error)
         ), status
 
+    for error_class in _unreachable_errors():
+        app.register_error_handler(error_class, handle_unavailable)
+
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception) -> Any:  # pragma: no cover - exercised on bugs
         if isinstance(error, HTTPException):
@@ -143,3 +165,31 @@ def register_errorhandlers(app: Flask) -> None:
         if wants_json():
             return error_body(500, message)
         return render_template("errors/error.html", status=500, message=message), 500
+
+
+def handle_unavailable(error: Exception) -> Any:
+    """503 with Retry-After while the database or Redis cannot be reached; never a 500.
+
+    Nothing here may touch the database: the signed-in user is not loaded (the page renders as
+    for a visitor) and the failed transaction is dropped.
+    """
+    from flask import g
+    from flask_login import AnonymousUserMixin
+
+    from marketplace.extensions import db
+
+    log.warning("backing service unavailable: %s", type(error).__name__)
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001, S110 - the connection is gone; the pool replaces it
+        pass
+    if "_login_user" not in g:
+        g._login_user = AnonymousUserMixin()
+    message = _("The service is briefly unavailable. Please try again in a minute.")
+    if wants_json():
+        response = error_body(503, message)
+    else:
+        page = render_template("errors/error.html", status=503, message=message)
+        response = make_response(page, 503)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
