@@ -38,6 +38,7 @@ RETRY_AFTER_SECONDS = 30
 def _unreachable_errors() -> tuple[type[BaseException], ...]:
     """Errors that mean a backing service is unreachable (not a bug): answered with 503."""
     import redis.exceptions
+    import stripe
     from sqlalchemy import exc
 
     return (
@@ -47,6 +48,7 @@ def _unreachable_errors() -> tuple[type[BaseException], ...]:
         exc.TimeoutError,  # no connection free in the pool
         redis.exceptions.ConnectionError,  # rate-limit storage
         redis.exceptions.TimeoutError,
+        stripe.APIConnectionError,  # the payment provider cannot be reached
     )
 
 
