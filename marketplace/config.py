@@ -45,6 +45,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
     env = os.environ
     app_env = overrides.get("APP_ENV") or env.get("APP_ENV", "development")
     production = app_env == "production"
+    secure_cookies = app_env not in ("development", "testing")
     cfg: dict[str, Any] = {
         "APP_ENV": app_env,
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL")
@@ -53,11 +54,15 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY", "sk_test_fake_local"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") == "1",
+        # over HTTPS the cookies are __Host- prefixed (Secure, Path=/, no Domain: this host only)
+        "SESSION_COOKIE_NAME": "__Host-session" if secure_cookies else "session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": app_env not in ("development", "testing"),
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_NAME": "__Host-remember_token" if secure_cookies else "remember_token",
         "REMEMBER_COOKIE_HTTPONLY": True,
-        "REMEMBER_COOKIE_SECURE": app_env not in ("development", "testing"),
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "zh_CN",
