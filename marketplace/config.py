@@ -54,12 +54,13 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY", "sk_test_fake_local"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") == "1",
-        # over HTTPS the cookies are __Host- prefixed (Secure, Path=/, no Domain: this host only)
+        # over HTTPS the session cookie is __Host- prefixed (Secure, Path=/, no Domain: this host
+        # only). The remember cookie is never set (no remember-me) and keeps its name: Flask-Login
+        # deletes it without Secure, which browsers ignore for a __Host- name.
         "SESSION_COOKIE_NAME": "__Host-session" if secure_cookies else "session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure_cookies,
-        "REMEMBER_COOKIE_NAME": "__Host-remember_token" if secure_cookies else "remember_token",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": secure_cookies,
