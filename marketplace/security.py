@@ -22,8 +22,11 @@ which owns the port-80 redirect, and the app itself is reached over plain HTTP b
 health probes (a redirect there would break the probes, or loop behind a proxy that does not send
 ``X-Forwarded-Proto``). HSTS then keeps browsers on HTTPS.
 
-Views that serve untrusted files keep a stricter policy with ``@talisman(...)`` (see
-:data:`SANDBOX_CSP`).
+Two views set their own, stricter policy with ``@talisman(content_security_policy=...)``: receipt
+downloads (untrusted files, :data:`SANDBOX_CSP`) and stored monthly reports (immutable documents
+with their own ``<style>`` block and no script, :data:`STORED_REPORT_CSP`). Inline style is
+allowed nowhere else: the few ``style=`` attributes the templates had are classes in site.css, and
+the funding bar is a ``<progress>`` element instead of a span with a computed width.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ CSP: dict[str, str] = {
     "default-src": "'self'",
     "script-src": "'self'",
     "style-src": "'self'",
-    "img-src": "'self' data:",
+    "img-src": "'self'",
     "font-src": "'self'",
     "connect-src": "'self'",
     "object-src": "'none'",
@@ -69,7 +72,7 @@ SANDBOX_CSP: dict[str, str] = {
 STORED_REPORT_CSP: dict[str, str] = {
     "default-src": "'none'",
     "style-src": "'self' 'unsafe-inline'",
-    "img-src": "'self' data:",
+    "img-src": "'self'",
     "base-uri": "'none'",
     "form-action": "'self'",
     "frame-ancestors": "'none'",

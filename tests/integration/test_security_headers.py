@@ -38,7 +38,7 @@ SITE_CSP = {
     "default-src": {"'self'"},
     "script-src": {"'self'"},
     "style-src": {"'self'"},
-    "img-src": {"'self'", "data:"},
+    "img-src": {"'self'"},
     "object-src": {"'none'"},
     "base-uri": {"'self'"},
     "form-action": {"'self'"},
