@@ -32,7 +32,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    register_security(app)
     return app
+
+
+def register_security(app: Flask) -> None:
+    from marketplace.security import register_security as _register
+
+    _register(app)
 
 
 def register_logging(app: Flask) -> None:

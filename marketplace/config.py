@@ -63,6 +63,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
     env = os.environ
     app_env = overrides.get("APP_ENV") or env.get("APP_ENV", "development")
     production = app_env not in SAFE_ENVS  # an unknown APP_ENV is treated as production
+    secure_cookies = production
     cfg: dict[str, Any] = {
         "APP_ENV": app_env,
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL")
@@ -77,11 +78,16 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0") or 0),
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") == "1",
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "jjn"),
+        # over HTTPS the session cookie is __Host- prefixed (Secure, Path=/, no Domain: this host
+        # only). The remember cookie is never set (no remember-me) and keeps its name: Flask-Login
+        # deletes it without Secure, which browsers ignore for a __Host- name.
+        "SESSION_COOKIE_NAME": "__Host-session" if secure_cookies else "session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": app_env not in ("development", "testing"),
+        "SESSION_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_HTTPONLY": True,
-        "REMEMBER_COOKIE_SECURE": app_env not in ("development", "testing"),
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "zh_CN",

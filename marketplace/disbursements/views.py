@@ -21,6 +21,7 @@ from marketplace.disbursements.api import allow_receipt_upload, read_upload, rec
 from marketplace.disbursements.models import Disbursement, DisbursementStatus, Receipt
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
+from marketplace.security import SANDBOX_CSP, talisman
 from marketplace.utils import attempt, get_row, page_arg
 
 bp = Blueprint("disbursements", __name__)
@@ -221,6 +222,7 @@ def upload(disbursement_id: int) -> Any:
 
 
 @bp.get("/work/receipts/<int:receipt_id>")
+@talisman(content_security_policy=SANDBOX_CSP)
 @login_required
 def download(receipt_id: int) -> Any:
     receipt = get_row(Receipt, receipt_id)

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, render_template
 
 from marketplace.reports import services
+from marketplace.security import STORED_REPORT_CSP, talisman
 
 bp = Blueprint("reports", __name__)
 
@@ -19,6 +20,7 @@ def index() -> str:
 
 
 @bp.get("/transparency/reports/<month>")
+@talisman(content_security_policy=STORED_REPORT_CSP)
 def show(month: str) -> Any:
     report = services.get_report(services.parse_month(month))
     response = Response(report.html, mimetype="text/html")
