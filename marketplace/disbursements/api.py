@@ -43,11 +43,12 @@ class Disbursements(MethodView):
 class DisbursementOne(MethodView):
     @bp.response(200, schemas.DisbursementSchema)
     def get(self, disbursement_id: int) -> Any:
-        """One disbursement, for the case's organization, the custodian and auditors."""
+        """One disbursement, for the case's organization, the custodian and auditors (auditors
+        without the purpose, and without the payee's name unless it is a vendor)."""
         user = require_api_user()
         found = services.get_disbursement(disbursement_id)
         permissions.require(permissions.can_see_disbursements(user, found.case), hide=True)
-        return found
+        return services.view_for(user, found)
 
 
 @bp.route("/disbursements/<int:disbursement_id>/approve")

@@ -258,6 +258,29 @@ def _claim(
     db.session.expire(disbursement)
 
 
+class _Masked:
+    """A disbursement as those who may not read the case's private text see it: no purpose,
+    and the payee's name only when it is a vendor (a vendor's name is public)."""
+
+    def __init__(self, disbursement: Disbursement) -> None:
+        self._disbursement = disbursement
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "purpose":
+            return None
+        if name == "payee_name" and self._disbursement.payee_kind != PayeeKind.vendor:
+            return None
+        return getattr(self._disbursement, name)
+
+
+def view_for(user: Any, disbursement: Disbursement) -> Any:
+    """The disbursement itself for those who may read its text
+    (:func:`permissions.can_see_disbursement_text`), a masked view for everyone else."""
+    if permissions.can_see_disbursement_text(user, disbursement.case):
+        return disbursement
+    return _Masked(disbursement)
+
+
 # ---- receipts ---------------------------------------------------------------------------------
 
 

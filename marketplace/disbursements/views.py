@@ -91,6 +91,8 @@ def case_money(ref: str) -> Any:
         disbursements=disbursements,
         follow_ups=follow_ups,
         can_edit=can_edit,
+        show_text=permissions.can_see_private_text(current_user, case),
+        show_payee=permissions.can_see_disbursement_text(current_user, case),
     ), (422 if request.method == "POST" else 200)
 
 
@@ -190,6 +192,8 @@ def _detail(found: Disbursement, receipt_form: Any, reject_form: Any, status: in
         is_requester=found.requested_by_id == current_user.id,
         can_upload=permissions.can_see_case_internals(current_user, case)
         or permissions.is_custodian_reviewer(current_user),
+        show_text=permissions.can_see_private_text(current_user, case),
+        show_payee=permissions.can_see_disbursement_text(current_user, case),
     ), status
 
 

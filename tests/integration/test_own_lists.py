@@ -81,3 +81,62 @@ def test_other_roles_get_no_private_text_from_the_html_pages(
         page = browser.get(path)
         assert page.status_code != 500
         assert all(p not in page.text for p in PLANTED), (who, path)
+
+
+# ---- the money of a case: auditors see amounts, not what was typed about the household -------
+
+
+def _paid_to_the_beneficiary(client: Any) -> tuple[Any, int, dict[str, str]]:
+    from marketplace.cases.models import NeedLine
+    from marketplace.extensions import db
+    from tests.integration.test_disbursements import _funded, _request
+
+    case, sw, line = _funded(client)
+    db.session.get(NeedLine, line).description = f"住院自付费用,联系{PHONE}"
+    db.session.commit()
+    rv = _request(
+        client,
+        case,
+        sw,
+        line,
+        payee_kind="beneficiary",
+        payee_name="王秀英",
+        purpose=f"住院押金,家属电话{PHONE}",
+    )
+    assert rv.status_code == 201, rv.json
+    return case, rv.json["id"], sw
+
+
+def test_auditors_see_a_disbursement_without_its_typed_text(ctx: Any, client: Any, app: Any):
+    case, did, sw = _paid_to_the_beneficiary(client)
+    auditor = make_user(Role.auditor, OrgKind.platform, "平台运营中心")
+    got = client.get(f"/api/v1/disbursements/{did}", headers=token_for(auditor))
+    assert got.status_code == 200
+    assert got.json["amount_fen"] == 120_000 and got.json["payee_kind"] == "beneficiary"
+    assert got.json["purpose"] is None and got.json["payee_name"] is None
+    browser = app.test_client()
+    login(browser, auditor.email)
+    for path in (f"/work/cases/{case.ref}/money", f"/work/disbursements/{did}"):
+        page = browser.get(path)
+        assert page.status_code == 200, path
+        assert PHONE not in page.text and "王秀英" not in page.text, path
+        assert "1,200" in page.text  # the amount is there
+
+    # the case's social worker and the custodian who pays still see it all
+    own = client.get(f"/api/v1/disbursements/{did}", headers=sw).json
+    assert own["payee_name"] == "王秀英" and PHONE in own["purpose"]
+    custodian = make_user(Role.reviewer, OrgKind.custodian, "荆州市慈善总会")
+    paying = client.get(f"/api/v1/disbursements/{did}", headers=token_for(custodian)).json
+    assert paying["payee_name"] == "王秀英" and PHONE in paying["purpose"]
+    login(browser, custodian.email)
+    assert "王秀英" in browser.get(f"/work/disbursements/{did}").text
+
+
+def test_a_vendor_s_name_stays_visible_to_auditors(ctx: Any, client: Any) -> None:
+    from tests.integration.test_disbursements import _funded, _request
+
+    case, sw, line = _funded(client)
+    did = _request(client, case, sw, line).json["id"]  # paid to 荆州市中心医院
+    auditor = token_for(make_user(Role.auditor, OrgKind.platform, "平台运营中心"))
+    got = client.get(f"/api/v1/disbursements/{did}", headers=auditor).json
+    assert got["payee_name"] == "荆州市中心医院" and got["purpose"] is None
