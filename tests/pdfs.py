@@ -14,16 +14,19 @@ PAGE = b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R%s>>"
 CONTENT = b"BT /F1 12 Tf 72 720 Td (Receipt 2026-001 total 3000.00) Tj ET"
 
 
-def classic(catalog_extra: bytes = b"", page_extra: bytes = b"", pad: int = 0) -> bytes:
+def classic(
+    catalog_extra: bytes = b"", page_extra: bytes = b"", pad: int = 0, filler: int = 0
+) -> bytes:
     """A one-page PDF 1.4 with a classic cross-reference table; ``*_extra`` go inside the
-    catalog's and the page's dictionaries; ``pad`` bytes of a benign comment make it larger."""
+    catalog's and the page's dictionaries; ``pad`` bytes of a benign comment make it larger;
+    ``filler`` empty objects make it have more parts."""
     content = CONTENT + (b"\n%" + b"0" * pad if pad else b"")
     objects = [
         b"<</Type/Catalog/Pages 2 0 R" + catalog_extra + b">>",
         b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
         PAGE % page_extra,
         b"<</Length %d>>stream\n" % len(content) + content + b"\nendstream",
-    ]
+    ] + [b"<<>>"] * filler
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, start=1):

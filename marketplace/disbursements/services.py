@@ -359,6 +359,10 @@ def refusal_message(code: str) -> Any:
         ),
         "pdf_encrypted": _l("Password-protected PDFs are not accepted."),
         "pdf_unreadable": _l("The PDF could not be read."),
+        "pdf_too_complex": _l(
+            "This PDF has too many parts to be checked. Print the receipt to a new PDF, or "
+            "upload a photo of it."
+        ),
     }
     return refusals.get(code, _l("This file is refused."))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
+import zlib
 
 import pytest
 from PIL import Image, ImageFile, PngImagePlugin
@@ -68,6 +69,21 @@ def test_too_many_pixels_is_refused_before_decoding(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
     with pytest.raises(ReceiptRejected) as caught:
         clean(bomb, LIMIT, max_pixels=25_000_000)
+    assert caught.value.code == "too_many_pixels"
+
+
+def test_a_header_claiming_billions_of_pixels_is_refused() -> None:
+    """Only a PNG signature and a header for 60,000 x 60,000 pixels: Pillow's own guard raises
+    at open (over twice its limit); it is a refusal for too many pixels, not a server error."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body).to_bytes(4, "big")
+        return len(body).to_bytes(4, "big") + kind + body + crc
+
+    header = (60_000).to_bytes(4, "big") * 2 + bytes([8, 2, 0, 0, 0])
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+    with pytest.raises(ReceiptRejected) as caught:
+        clean(png, LIMIT, max_pixels=10**12)
     assert caught.value.code == "too_many_pixels"
 
 
@@ -176,6 +192,7 @@ def test_the_parser_finds_what_a_byte_search_misses() -> None:
             "pdf_unreadable",
         ),
         (pdfs.made_by_pypdf(password="secret"), "pdf_encrypted"),
+        (pdfs.classic(filler=receipts.MAX_PDF_OBJECTS), "pdf_too_complex"),
     ],
 )
 def test_pdfs_that_cannot_be_checked_are_refused(pdf: bytes, code: str) -> None:
