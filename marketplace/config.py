@@ -102,6 +102,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         # receipts: stored outside the web root, under random names
         "RECEIPTS_DIR": env.get("RECEIPTS_DIR") or str(Path(instance_path) / "receipts"),
         "RECEIPT_MAX_BYTES": int(env.get("RECEIPT_MAX_BYTES", str(10 * 1024 * 1024))),
+        # images are refused above this many pixels, read from the header before decoding
+        "RECEIPT_MAX_PIXELS": int(env.get("RECEIPT_MAX_PIXELS", "25000000")),
         "RECEIPT_DUE_DAYS": int(env.get("RECEIPT_DUE_DAYS", "30")),
         "API_TITLE": "救急难 Match API",
         "API_VERSION": "v1",

@@ -356,10 +356,17 @@ def _demo_gifts(users: dict[str, User], rng: random.Random) -> None:
     donors.record_payment(rule, payment_intent="pi_demo_rule")
 
 
-DEMO_PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-)
+def demo_pdf() -> bytes:
+    """A blank one-page A4 PDF (a well-formed file: receipts are parsed before they are kept)."""
+    from io import BytesIO
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def _demo_money_out(users: dict[str, User]) -> None:
@@ -397,7 +404,7 @@ def _demo_money_out(users: dict[str, User]) -> None:
         if i == 2:
             continue  # waits in the custodian's queue
         payouts.approve(custodian, found)
-        payouts.add_receipt(owner, found, DEMO_PDF)
+        payouts.add_receipt(owner, found, demo_pdf())
         if i == 0 and not sum(held_by_line(case).values()):
             lifecycle.close_case(owner, case, "resolved", "住院费用已结清,家庭生活恢复正常。")
             follow_up = case_follow_up(case.id, 30)

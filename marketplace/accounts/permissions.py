@@ -38,6 +38,21 @@ def can_see_case_internals(user: Any, case: Any) -> bool:
     return is_platform_reviewer(user)
 
 
+def can_see_private_text(user: Any, case: Any) -> bool:
+    """Whether ``user`` may read what people typed about the household (the summary as typed,
+    need-line descriptions, notes, a disbursement's purpose and a beneficiary payee's name) in
+    views and lists of ``case``: those who work the case, as for its manage page. Everyone else
+    (auditors, donors, NGO staff, custodian staff, other offices) gets the scrubbed public text.
+    """
+    return can_see_case_internals(user, case)
+
+
+def can_see_disbursement_text(user: Any, case: Any) -> bool:
+    """A disbursement's purpose and its payee's name: those who may read the case's private text,
+    and the custodian's reviewers, who decide and execute the payment."""
+    return can_see_private_text(user, case) or is_custodian_reviewer(user)
+
+
 def can_view_private(user: Any, case: Any) -> bool:
     return same_org(user, case) and user.role in (Role.social_worker, Role.reviewer, Role.admin)
 

@@ -142,6 +142,8 @@ class CaseWithdraw(MethodView):
 class MyCases(MethodView):
     @bp.response(200, schemas.CaseOwnerSchema(many=True))
     def get(self) -> list[dict[str, Any]]:
-        """Cases of the caller's organization (social workers and reviewers)."""
+        """Cases of the caller's organization: as their owner sees them for those who work them
+        (social workers, reviewers, admins), only the public fields for other roles (auditors,
+        NGO staff): the scrubbed summary, never the typed one."""
         user = require_api_user()
-        return [services.owner_view(c) for c in services.org_cases(user)]
+        return [services.view_for(user, c) for c in services.org_cases(user)]

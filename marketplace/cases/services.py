@@ -389,6 +389,14 @@ def owner_view(case: Case) -> dict[str, Any]:
     return view
 
 
+def view_for(user: Any, case: Case) -> dict[str, Any]:
+    """The owner's view for those who may read the case's private text, the public view (the
+    scrubbed summary, no typed text) for everyone else."""
+    if permissions.can_see_private_text(user, case):
+        return owner_view(case)
+    return public_view(case)
+
+
 def public_cases_query(args: dict[str, Any]) -> Select[tuple[Case]]:
     """Published cases filtered by category, region prefix, emergency and text."""
     query = select(Case).where(Case.status == CaseStatus.published)

@@ -8,15 +8,17 @@ from flask import current_app, request, send_file
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
+from werkzeug.exceptions import HTTPException
 
 from marketplace.accounts import permissions
 from marketplace.accounts.api_auth import api_user, require_api_user
 from marketplace.cases import services as case_services
 from marketplace.disbursements import schemas, services
 from marketplace.disbursements.models import Receipt
-from marketplace.errors import NotFound, ValidationFailed
+from marketplace.errors import NotFound, ValidationFailed, error_body, json_error_response
 from marketplace.extensions import db
 from marketplace.security import SANDBOX_CSP, talisman
+from marketplace.uploads import large_upload, upload_limit
 from marketplace.utils import get_row
 
 bp = Blueprint(
@@ -42,11 +44,12 @@ class Disbursements(MethodView):
 class DisbursementOne(MethodView):
     @bp.response(200, schemas.DisbursementSchema)
     def get(self, disbursement_id: int) -> Any:
-        """One disbursement, for the case's organization, the custodian and auditors."""
+        """One disbursement, for the case's organization, the custodian and auditors (auditors
+        without the purpose, and without the payee's name unless it is a vendor)."""
         user = require_api_user()
         found = services.get_disbursement(disbursement_id)
         permissions.require(permissions.can_see_disbursements(user, found.case), hide=True)
-        return found
+        return services.view_for(user, found)
 
 
 @bp.route("/disbursements/<int:disbursement_id>/approve")
@@ -77,11 +80,19 @@ class DisbursementReject(MethodView):
 
 @bp.route("/disbursements/<int:disbursement_id>/receipts")
 class DisbursementReceipts(MethodView):
+    decorators = [large_upload("RECEIPT_MAX_BYTES")]
+
     @bp.response(201, schemas.ReceiptSchema)
+    @bp.alt_response(413, description="the body is larger than RECEIPT_MAX_BYTES")
+    @bp.alt_response(
+        422,
+        description="refused: type by content, size, an image over RECEIPT_MAX_PIXELS "
+        "(too_many_pixels), a PDF with scripts or actions (pdf_active_content) or unreadable",
+    )
     def post(self, disbursement_id: int) -> Any:
-        """Upload a receipt: multipart field ``file`` (PDF, JPEG, PNG), optional ``variant``
+        """Upload a receipt: multipart field ``file`` (PDF, JPEG, PNG; at most
+        ``RECEIPT_MAX_BYTES``, 10 MB, the same as the HTML form), optional ``variant``
         (``original``, default, or ``redacted``: the copy donors to the case may see)."""
-        allow_receipt_upload()
         user = require_api_user()
         found = services.get_disbursement(disbursement_id)
         upload = request.files.get("file")
@@ -108,9 +119,12 @@ class ReceiptFile(MethodView):
         return receipt_response(receipt)
 
 
-def allow_receipt_upload() -> None:
-    """Let this request's body be as large as a receipt (the app's default limit is smaller)."""
-    request.max_content_length = current_app.config["RECEIPT_MAX_BYTES"] + 64 * 1024
+@bp.errorhandler(413)
+def too_large(error: HTTPException) -> Any:
+    """A body over the limit, with the limit in the message when it was a receipt."""
+    if upload_limit(request.endpoint) is None:
+        return json_error_response(error)
+    return error_body(413, str(services.refusal_message("too_large")), {"file": ["too_large"]})
 
 
 def read_upload(stream: Any) -> bytes:

@@ -38,8 +38,11 @@ class DisbursementSchema(Schema):
     need_line_id = fields.Integer()
     amount_fen = fields.Integer()
     payee_kind = fields.Function(lambda d: d.payee_kind.value)
-    payee_name = fields.String()
-    purpose = fields.String()
+    payee_name = fields.String(
+        allow_none=True,
+        metadata={"description": "null for auditors unless the payee is a vendor"},
+    )
+    purpose = fields.String(allow_none=True, metadata={"description": "null for auditors"})
     invoice_ref = fields.String()
     status = fields.Function(lambda d: d.status.value)
     requested_at = fields.DateTime()

@@ -258,6 +258,29 @@ def _claim(
     db.session.expire(disbursement)
 
 
+class _Masked:
+    """A disbursement as those who may not read the case's private text see it: no purpose,
+    and the payee's name only when it is a vendor (a vendor's name is public)."""
+
+    def __init__(self, disbursement: Disbursement) -> None:
+        self._disbursement = disbursement
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "purpose":
+            return None
+        if name == "payee_name" and self._disbursement.payee_kind != PayeeKind.vendor:
+            return None
+        return getattr(self._disbursement, name)
+
+
+def view_for(user: Any, disbursement: Disbursement) -> Any:
+    """The disbursement itself for those who may read its text
+    (:func:`permissions.can_see_disbursement_text`), a masked view for everyone else."""
+    if permissions.can_see_disbursement_text(user, disbursement.case):
+        return disbursement
+    return _Masked(disbursement)
+
+
 # ---- receipts ---------------------------------------------------------------------------------
 
 
@@ -280,11 +303,13 @@ def add_receipt(
         permissions.can_see_case_internals(actor, case) or permissions.is_custodian_reviewer(actor),
         hide=True,
     )
+    max_bytes = current_app.config["RECEIPT_MAX_BYTES"]
+    max_pixels = current_app.config.get("RECEIPT_MAX_PIXELS", receipts.MAX_PIXELS)
     try:
-        cleaned = receipts.clean(data, current_app.config["RECEIPT_MAX_BYTES"])
+        cleaned = receipts.clean(data, max_bytes, max_pixels)
     except receipts.ReceiptRejected as exc:
         raise ValidationFailed(
-            _REFUSALS.get(exc.code, _l("This file is refused.")), {"file": [exc.code]}
+            refusal_message(exc.code), {"file": [exc.code]}, code=_REFUSAL_CODES.get(exc.code)
         ) from exc
     name = secrets.token_hex(16)
     path = receipts_dir() / name
@@ -312,11 +337,45 @@ def add_receipt(
     return receipt
 
 
-_REFUSALS = {
-    "empty": _l("The file is empty."),
-    "too_large": _l("The file is too large."),
-    "file_type": _l("Only PDF, JPEG and PNG files are accepted."),
-    "unreadable": _l("The image could not be read."),
+def refusal_message(code: str) -> Any:
+    """The translated reason a receipt is refused (``code`` from :mod:`receipts`)."""
+    limits = {
+        "mb": format_megabytes(current_app.config["RECEIPT_MAX_BYTES"]),
+        "mpx": current_app.config.get("RECEIPT_MAX_PIXELS", receipts.MAX_PIXELS) // 1_000_000,
+    }
+    refusals = {
+        "empty": _l("The file is empty."),
+        "too_large": _l("The file is too large: a receipt may be at most %(mb)s MB.", **limits),
+        "file_type": _l("Only PDF, JPEG and PNG files are accepted."),
+        "unreadable": _l("The image could not be read."),
+        "too_many_pixels": _l(
+            "The image has too many pixels: at most %(mpx)s megapixels. Take the photo or scan "
+            "at a lower resolution.",
+            **limits,
+        ),
+        "pdf_active_content": _l(
+            "This PDF carries scripts, automatic actions or attached files, which are not "
+            "accepted. Print the receipt to a new PDF, or upload a photo of it."
+        ),
+        "pdf_encrypted": _l("Password-protected PDFs are not accepted."),
+        "pdf_unreadable": _l("The PDF could not be read."),
+        "pdf_too_complex": _l(
+            "This PDF has too many parts to be checked. Print the receipt to a new PDF, or "
+            "upload a photo of it."
+        ),
+    }
+    return refusals.get(code, _l("This file is refused."))
+
+
+def format_megabytes(size: int) -> str:
+    """``10485760`` -> ``"10"``; ``1572864`` -> ``"1.5"`` (MiB, as people count file sizes)."""
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0")
+
+
+#: error codes of the JSON body that say more than ``validation_error``
+_REFUSAL_CODES = {
+    "too_many_pixels": "too_many_pixels",
+    "pdf_active_content": "pdf_active_content",
 }
 
 

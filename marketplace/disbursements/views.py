@@ -5,10 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
@@ -17,11 +27,13 @@ from marketplace.cases import lifecycle
 from marketplace.cases import services as case_services
 from marketplace.cases.models import Case, FollowUp
 from marketplace.disbursements import forms, services
-from marketplace.disbursements.api import allow_receipt_upload, read_upload, receipt_response
+from marketplace.disbursements.api import read_upload, receipt_response
 from marketplace.disbursements.models import Disbursement, DisbursementStatus, Receipt
+from marketplace.errors import DomainError, ValidationFailed
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
 from marketplace.security import SANDBOX_CSP, talisman
+from marketplace.uploads import large_upload, upload_limit
 from marketplace.utils import attempt, get_row, page_arg
 
 bp = Blueprint("disbursements", __name__)
@@ -80,6 +92,8 @@ def case_money(ref: str) -> Any:
         disbursements=disbursements,
         follow_ups=follow_ups,
         can_edit=can_edit,
+        show_text=permissions.can_see_private_text(current_user, case),
+        show_payee=permissions.can_see_disbursement_text(current_user, case),
     ), (422 if request.method == "POST" else 200)
 
 
@@ -162,6 +176,11 @@ def detail(disbursement_id: int) -> str:
 
 def _detail(found: Disbursement, receipt_form: Any, reject_form: Any, status: int = 200) -> Any:
     case = found.case
+    receipt_form.file.description = _(
+        "At most %(mb)s MB; photos and scans at most %(mpx)s megapixels.",
+        mb=services.format_megabytes(current_app.config["RECEIPT_MAX_BYTES"]),
+        mpx=current_app.config["RECEIPT_MAX_PIXELS"] // 1_000_000,
+    )
     return render_template(
         "disbursements/detail.html",
         d=found,
@@ -174,6 +193,8 @@ def _detail(found: Disbursement, receipt_form: Any, reject_form: Any, status: in
         is_requester=found.requested_by_id == current_user.id,
         can_upload=permissions.can_see_case_internals(current_user, case)
         or permissions.is_custodian_reviewer(current_user),
+        show_text=permissions.can_see_private_text(current_user, case),
+        show_payee=permissions.can_see_disbursement_text(current_user, case),
     ), status
 
 
@@ -206,19 +227,45 @@ def reject(disbursement_id: int) -> Any:
 
 
 @bp.post("/work/disbursements/<int:disbursement_id>/receipts")
+@large_upload("RECEIPT_MAX_BYTES")
 @login_required
 def upload(disbursement_id: int) -> Any:
-    allow_receipt_upload()
     found = _disbursement(disbursement_id)
     form = forms.ReceiptForm()
     if not form.validate_on_submit():
         return _detail(found, form, forms.RejectForm(formdata=None), 422)
     data = read_upload(form.file.data.stream)
-    attempt(
-        lambda: services.add_receipt(current_user, found, data, form.variant.data),
-        _("Receipt stored."),
-    )
+    try:
+        services.add_receipt(current_user, found, data, form.variant.data)
+    except ValidationFailed as exc:  # the file is refused: say why next to the file field
+        db.session.rollback()
+        form.file.errors = [str(exc.message)]
+        return _detail(found, form, forms.RejectForm(formdata=None), 422)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Receipt stored."), "success")
     return redirect(url_for("disbursements.detail", disbursement_id=disbursement_id))
+
+
+@bp.errorhandler(413)
+def too_large(error: HTTPException) -> Any:
+    """A receipt over the limit: the form again with the limit as the file's error (the body was
+    never read, so nothing else is lost); any other body over the limit: the error page."""
+    message = str(services.refusal_message("too_large"))
+    if upload_limit(request.endpoint) is None:
+        message = _("The request is too large.")
+    elif current_user.is_authenticated and request.view_args:
+        try:
+            found = _disbursement(int(request.view_args["disbursement_id"]))
+            form = forms.ReceiptForm(formdata=None)
+            form.file.errors = [message]
+            return _detail(found, form, forms.RejectForm(formdata=None), 413)
+        except (DomainError, HTTPException):
+            pass  # not theirs to see: the plain error page, which names nothing
+    return render_template("errors/error.html", status=413, message=message), 413
 
 
 @bp.get("/work/receipts/<int:receipt_id>")

@@ -16,6 +16,7 @@ from marketplace.disbursements.models import Disbursement, DisbursementStatus
 from marketplace.donors import services as donors
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
+from tests import pdfs
 from tests.conftest import make_user, token_for
 from tests.integration.test_plans import _published
 
@@ -234,9 +235,7 @@ def test_receipts_are_checked_by_content_and_cleaned(ctx: Any, client: Any) -> N
 
     assert hashlib.sha256(stored).hexdigest() == rv.json["sha256"]
 
-    pdf = _upload(
-        client, did, sw, b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n%%EOF\n", "a.pdf"
-    )
+    pdf = _upload(client, did, sw, pdfs.classic(), "a.pdf")
     assert pdf.status_code == 201 and pdf.json["content_type"] == "application/pdf"
 
 

@@ -90,7 +90,8 @@ def test_request_approve_upload_and_close(ctx: Any, client: Any, app: Any) -> No
         data=_form(detail.text, variant="original", file=(io.BytesIO(b"<html>"), "x.jpg")),
         content_type="multipart/form-data",
     )
-    assert html_as_jpg.status_code == 302
+    assert html_as_jpg.status_code == 422  # the form again, the reason next to the file
+    assert "只接受 PDF、JPEG 和 PNG 文件" in html_as_jpg.text
     assert len(db.session.get(Disbursement, found.id).receipts) == 1
     money = worker.get(f"/work/cases/{case.ref}/money")
     closed = worker.post(
