@@ -23,6 +23,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(app.instance_path, config))
     register_logging(app)
     register_extensions(app)
+    register_input_guard(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -71,6 +72,12 @@ def _sqlite_pragmas(app: Flask) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+
+
+def register_input_guard(app: Flask) -> None:
+    from marketplace import input_guard
+
+    input_guard.register(app)
 
 
 def register_blueprints(app: Flask) -> None:
