@@ -70,9 +70,7 @@ def test_json_keys_and_list_items_are_checked(ctx: Any, client: Any) -> None:
     body = case_payload(categories=["medical", "edu\x00"])
     body["bad\x00key"] = 1
     response = client.post("/api/v1/cases", json=body, headers={**sw, "Accept-Language": "en"})
-    _assert_refused(
-        response, {"categories": {"1": [MESSAGE_EN]}, "bad\\u0000key": [MESSAGE_EN]}
-    )
+    _assert_refused(response, {"categories": {"1": [MESSAGE_EN]}, "bad\\u0000key": [MESSAGE_EN]})
 
 
 def test_anonymous_json_body_is_refused_before_anything_else(client: Any) -> None:
