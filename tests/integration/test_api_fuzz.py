@@ -63,6 +63,12 @@ IDENTITIES = {
 
 EXAMPLES_PER_MODE = 6
 
+#: a third mode besides schemathesis' positive and negative data: valid cases (which get past
+#: validation to the services and the database) with a control character put into one string
+CONTROL = "control"
+CONTROL_CHARACTERS = ["\x00", "\x01", "\x08", "\x1b", "\x7f", "\x85", "\x9f"]
+MODES = (GenerationMode.POSITIVE.value, GenerationMode.NEGATIVE.value, CONTROL)
+
 
 def _real_path_values() -> dict[str, list[Any]]:
     """Identifiers of existing rows, so that cases also reach past the 404s."""
@@ -94,10 +100,46 @@ def _strategy(operation: Any, mode: GenerationMode, real: dict[str, list[Any]]) 
     )
 
 
+def _string_slots(value: Any, slots: list[tuple[Any, Any]]) -> None:
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        if isinstance(item, str):
+            slots.append((value, key))
+        elif isinstance(item, dict | list):
+            _string_slots(item, slots)
+
+
+def _with_control_character(case: Any, char: str, slot: int, at: int) -> Any:
+    """The case with ``char`` put into one of its strings (path, query or body)."""
+    slots: list[tuple[Any, Any]] = []
+    for container in (case.path_parameters, case.query, case.body):
+        if isinstance(container, dict | list):
+            _string_slots(container, slots)
+    if slots:
+        container, key = slots[slot % len(slots)]
+        text = container[key]
+        position = at % (len(text) + 1)
+        container[key] = text[:position] + char + text[position:]
+    return case
+
+
+def _strategy_for(operation: Any, mode: str, real: dict[str, list[Any]]) -> Any:
+    if mode != CONTROL:
+        return _strategy(operation, GenerationMode(mode), real)
+    return st.builds(
+        _with_control_character,
+        _strategy(operation, GenerationMode.POSITIVE, real),
+        st.sampled_from(CONTROL_CHARACTERS),
+        st.integers(0, 63),
+        st.integers(0, 63),
+    )
+
+
 @dataclass
 class Tally:
     requests: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
+    per_mode: dict[str, Counter[int]] = field(default_factory=lambda: {m: Counter() for m in MODES})
     failures: Counter[str] = field(default_factory=Counter)
     examples: dict[str, str] = field(default_factory=dict)
     no_negative: list[str] = field(default_factory=list)
@@ -105,14 +147,14 @@ class Tally:
 
 def _fuzz(
     operation: Any,
-    mode: GenerationMode,
+    mode: str,
     real: dict[str, list[Any]],
     identities: dict[str, dict[str, str]],
     tally: Tally,
 ) -> None:
     """Draw cases for one operation and send each as every identity through the checks."""
 
-    @given(case=_strategy(operation, mode, real))
+    @given(case=_strategy_for(operation, mode, real))
     @settings(
         max_examples=EXAMPLES_PER_MODE,
         deadline=None,
@@ -125,19 +167,20 @@ def _fuzz(
             response = case.call(headers=headers)
             tally.requests += 1
             tally.statuses[response.status_code] += 1
+            tally.per_mode[mode][response.status_code] += 1
             try:
                 case.validate_response(response, checks=CHECKS, headers=headers)
             except (FailureGroup, Failure) as error:
                 found = error.exceptions if isinstance(error, FailureGroup) else [error]
                 for failure in found:
-                    key = f"{operation.label} [{mode.value}]: {failure.title}"
+                    key = f"{operation.label} [{mode}]: {failure.title}"
                     tally.failures[key] += 1
                     tally.examples.setdefault(key, f"as {who}: {failure.message[:600]}")
 
     try:
         run()
     except Unsatisfiable:  # nothing to make invalid (no parameters, no body)
-        assert mode is GenerationMode.NEGATIVE, operation.label
+        assert mode == GenerationMode.NEGATIVE.value, operation.label
         tally.no_negative.append(operation.label)
 
 
@@ -159,7 +202,7 @@ def test_every_operation_as_every_role_conforms(app: Any, ctx: Any) -> None:
     tally = Tally()
     started = time.monotonic()
     for operation in operations:
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        for mode in MODES:
             _fuzz(operation, mode, real, identities, tally)
     elapsed = time.monotonic() - started
     server_errors = sum(n for status, n in tally.statuses.items() if status >= 500)
@@ -167,6 +210,7 @@ def test_every_operation_as_every_role_conforms(app: Any, ctx: Any) -> None:
         f"\nschemathesis: {tally.requests} requests, {len(operations)} operations, "
         f"{len(identities)} identities, {elapsed:.0f} s; "
         f"statuses {dict(sorted(tally.statuses.items()))}; server errors {server_errors}; "
+        f"by mode { ({m: dict(sorted(c.items())) for m, c in tally.per_mode.items()}) }; "
         f"check failures {sum(tally.failures.values())}; "
         f"no negative data for {len(tally.no_negative)} operations"
     )
@@ -175,5 +219,5 @@ def test_every_operation_as_every_role_conforms(app: Any, ctx: Any) -> None:
     )
     assert not tally.failures, report
     assert server_errors == 0
-    assert tally.requests >= 2 * len(operations) * len(identities)  # the fuzzer really ran
+    assert tally.requests >= 3 * len(operations) * len(identities)  # the fuzzer really ran
     assert tally.statuses[200] + tally.statuses[201] > 100  # and got past auth and validation

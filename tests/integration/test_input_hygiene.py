@@ -4,6 +4,7 @@ the OpenAPI document describes the real error body."""
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
@@ -219,3 +220,30 @@ def test_error_body_matches_the_documented_schema(client: Any) -> None:
         assert set(response.json) == {"error", "message", "details"}, response.json
         assert isinstance(response.json["details"], dict)
     assert "GET" in client.delete("/api/v1/cases").headers["Allow"]
+
+
+def test_uploads_keep_their_size_limit_and_their_text_fields_are_checked(
+    ctx: Any, client: Any
+) -> None:
+    """The form is checked when it is parsed, after the receipt view raised the size limit."""
+    from tests.integration.test_disbursements import _funded, _jpeg_with_gps, _request
+
+    case, sw, line = _funded(client)
+    did = _request(client, case, sw, line).json["id"]
+    url = f"/api/v1/disbursements/{did}/receipts"
+
+    def post(data: dict[str, Any]) -> Any:
+        return client.post(
+            url,
+            data=data,
+            headers={**sw, "Accept-Language": "en"},
+            content_type="multipart/form-data",
+        )
+
+    three_mb = b"%PDF-1.7\n" + b"0" * (3 * 1024 * 1024)  # over the app's 2 MB, under a receipt's
+    assert post({"file": (io.BytesIO(three_mb), "big.pdf")}).status_code != 413
+    bad_variant = post({"file": (io.BytesIO(_jpeg_with_gps()), "a.jpg"), "variant": "red\x00"})
+    _assert_refused(bad_variant, {"variant": [MESSAGE_EN]})
+    bad_name = post({"file": (io.BytesIO(_jpeg_with_gps()), "收据\x1b.jpg")})
+    _assert_refused(bad_name, {"file": [MESSAGE_EN]})
+    assert post({"file": (io.BytesIO(_jpeg_with_gps()), "收据.jpg")}).status_code == 201
