@@ -7,6 +7,7 @@ Services raise :class:`DomainError` subclasses; the API turns them into
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, jsonify, make_response, render_template, request
@@ -92,9 +93,26 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def jsonable(value: Any) -> Any:
+    """``value`` made fit for JSON: mapping keys as strings (marshmallow keys list items by int
+    index, and sorted keys cannot mix int and str), tuples and sets as lists, other objects
+    (lazy translations, exceptions) as their text."""
+    if isinstance(value, Mapping):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(item) for item in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
 def error_body(status: int, message: str, details: Any = None, code: str | None = None) -> Any:
+    """The contract's error response: ``{"error", "message", "details"}``, details an object."""
+    details = jsonable(details) if details else {}
+    if not isinstance(details, dict):
+        details = {"_schema": details if isinstance(details, list) else [details]}
     response = jsonify(
-        {"error": code or _CODES.get(status, "error"), "message": message, "details": details or {}}
+        {"error": code or _CODES.get(status, "error"), "message": str(message), "details": details}
     )
     response.status_code = status
     return response

@@ -15,6 +15,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from marketplace.schemas_base import ErrorSchema
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -29,7 +31,10 @@ class Base(DeclarativeBase):
 
 
 class Api(_Api):
-    """flask-smorest Api whose errors follow the contract ``{"error", "message", "details"}``."""
+    """flask-smorest Api whose errors follow the contract ``{"error", "message", "details"}``,
+    and whose OpenAPI document describes that body (every error response and the default one)."""
+
+    ERROR_SCHEMA = ErrorSchema
 
     def handle_http_exception(self, error: Any) -> Any:
         from marketplace.errors import json_error_response

@@ -1,11 +1,15 @@
-"""Shared marshmallow pieces: strict money fields, translated error messages."""
+"""Shared marshmallow pieces: the base schema that refuses control characters, strict money
+fields, translated error messages, the documented error body."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
+import marshmallow
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, fields, validate
+from marshmallow import ValidationError, fields, pre_load, validate
 
 from marketplace.cases.reference import MAX_FEN, MIN_FEN
 
@@ -25,6 +29,64 @@ _MESSAGES = {
     "Not a valid number.": _l("Enter a number."),
     "Invalid value.": _l("Invalid value."),
 }
+
+
+#: C0 controls except tab, line feed and carriage return; DEL; C1 controls; lone surrogates (not
+#: characters at all: they cannot be encoded as UTF-8 and reach no database intact)
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+CONTROL_MESSAGE = _l("Control characters are not allowed.")
+
+
+def printable_name(name: Any) -> str:
+    """A field name fit for an error body: control characters written as ``\\uXXXX``."""
+    return CONTROL_CHARACTERS.sub(lambda m: f"\\u{ord(m.group()):04x}", str(name))
+
+
+def control_character_errors(value: Any) -> Any:
+    """Errors for every string (key or value) of ``value`` holding a control character, keyed
+    as marshmallow keys its errors (field names; list positions as strings). None when clean."""
+    if isinstance(value, str):
+        return [str(CONTROL_MESSAGE)] if CONTROL_CHARACTERS.search(value) else None
+    if isinstance(value, Mapping):
+        errors: dict[str, Any] = {}
+        for key, item in value.items():
+            if isinstance(key, str) and CONTROL_CHARACTERS.search(key):
+                errors[printable_name(key)] = [str(CONTROL_MESSAGE)]
+            elif (found := control_character_errors(item)) is not None:
+                errors[printable_name(key)] = found
+        return errors or None
+    if isinstance(value, list | tuple):
+        errors = {}
+        for index, item in enumerate(value):
+            if (found := control_character_errors(item)) is not None:
+                errors[str(index)] = found
+        return errors or None
+    return None
+
+
+class Schema(marshmallow.Schema):
+    """Base of every input schema: text holding a control character (NUL and the like) is
+    refused with a field error before any field reads it."""
+
+    @pre_load(pass_collection=False)
+    def _refuse_control_characters(self, data: Any, **_kwargs: Any) -> Any:
+        errors = control_character_errors(data)
+        if errors is not None:
+            raise ValidationError(errors if isinstance(errors, dict) else {"_schema": errors})
+        return data
+
+
+class ErrorSchema(marshmallow.Schema):
+    """The body of every API error (documentation only; see marketplace/errors.py)."""
+
+    error = fields.String(
+        required=True, metadata={"description": "machine-readable code, e.g. validation_error"}
+    )
+    message = fields.String(required=True, metadata={"description": "translated, for people"})
+    details = fields.Dict(
+        required=True,
+        metadata={"description": "per field: messages, or nested fields (list items by index)"},
+    )
 
 
 def translate_messages(messages: Any) -> Any:

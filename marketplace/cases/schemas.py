@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from marketplace.cases import anonymize
 from marketplace.cases.reference import (
@@ -22,7 +22,7 @@ from marketplace.cases.reference import (
 )
 from marketplace.cases.vault import is_valid_id_number
 from marketplace.db_types import local_today
-from marketplace.schemas_base import money, one_of, text
+from marketplace.schemas_base import Schema, money, one_of, text
 
 
 def _not_future(value: date) -> None:

@@ -106,11 +106,16 @@ class DisbursementReceipts(MethodView):
         return receipt
 
 
+BINARY = {"type": "string", "format": "binary"}
+
+
 @bp.route("/receipts/<int:receipt_id>/file")
 class ReceiptFile(MethodView):
     decorators = [talisman(content_security_policy=SANDBOX_CSP)]  # stricter than the site's
 
-    @bp.response(200)
+    @bp.alt_response(200, schema=BINARY, content_type="application/pdf", success=True)
+    @bp.alt_response(200, schema=BINARY, content_type="image/jpeg", success=True)
+    @bp.alt_response(200, schema=BINARY, content_type="image/png", success=True)
     def get(self, receipt_id: int) -> Any:
         """The stored file, as an attachment, for those allowed to see this variant."""
         receipt = get_row(Receipt, receipt_id)

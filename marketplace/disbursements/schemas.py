@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
-from marketplace.schemas_base import money, one_of, text
+from marketplace.schemas_base import Schema, money, one_of, text
 
 
 class DisbursementCreateSchema(Schema):

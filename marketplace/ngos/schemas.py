@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from marketplace.cases import anonymize
 from marketplace.cases.reference import CATEGORIES
-from marketplace.schemas_base import money, one_of, text
+from marketplace.schemas_base import Schema, money, one_of, text
 
 
 class ProjectCreateSchema(Schema):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
-from marketplace.schemas_base import one_of
+from marketplace.schemas_base import Schema, one_of
 
 
 class GrantsArgs(Schema):
