@@ -8,7 +8,6 @@ from typing import Any
 from flask import Flask
 
 from marketplace.config import SAFE_ENVS, load_config
-from marketplace.uploads import AppRequest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,7 +20,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    app.request_class = AppRequest  # receipts may be larger than other bodies, in HTML and API
     app.config.update(load_config(app.instance_path, config))
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Request, request
+from flask import Flask, request
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
@@ -23,6 +23,7 @@ from marketplace.schemas_base import (
     control_character_errors,
     printable_name,
 )
+from marketplace.uploads import AppRequest
 
 #: endpoints whose body is read raw and never parsed as text
 EXEMPT_ENDPOINTS = frozenset({"payments_webhook.stripe_webhook"})
@@ -48,9 +49,8 @@ def refuse(errors: dict[str, Any]) -> None:
     )
 
 
-class GuardedRequest(Request):
-    """Checks a form body when it is parsed (views that take large uploads raise the size limit
-    first, so the check cannot run earlier without refusing those uploads as too large)."""
+class GuardedRequest(AppRequest):
+    """Checks a form body when it is parsed, within the body limit of its view (AppRequest)."""
 
     def _load_form_data(self) -> None:
         super()._load_form_data()
