@@ -1,0 +1,214 @@
+"""Private text encrypted at rest (issue 10, point 4).
+
+After the demo data (the ``flask demo`` code path) plus a planted case whose private part and
+every typed free text (summary, need-line descriptions, return reason, disbursement payee,
+purpose and rejection reason, outcome note, follow-up answer, referral decline note, withdraw
+reason) hold a beneficiary's name, resident ID number, mobile number, street address and bank
+card number, the raw SQLite files (main file and -wal) and a ``pg_dump`` of the PostgreSQL test
+database contain none of those strings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from marketplace import create_app
+from marketplace.accounts.models import User
+from marketplace.cases import lifecycle
+from marketplace.cases import services as cases
+from marketplace.cases.models import Case, FollowUp
+from marketplace.cases.schemas import CaseCreateSchema
+from marketplace.cases.vault import is_valid_id_number
+from marketplace.disbursements import services as payouts
+from marketplace.donors import services as donors
+from marketplace.extensions import db
+from marketplace.ngos import services as ngos
+from marketplace.ngos.models import Project
+
+NAME = "欧阳秀英"
+ID_NUMBER = "421002197503152131"
+PHONE = "13971234567"
+ADDRESS = "沙市区北京中路128号3栋502室"
+CARD = "6217002880123456789"  # passes Luhn
+PLANTED = (NAME, ID_NUMBER, PHONE, ADDRESS, CARD)
+MIGRATIONS = str(Path(__file__).resolve().parents[2] / "migrations")
+CASH_FEN = 500_000
+
+
+def _all(prefix: str = "") -> str:
+    return f"{prefix}{NAME},住{ADDRESS},身份证{ID_NUMBER},手机{PHONE},银行卡{CARD}"
+
+
+def test_planted_values_are_valid() -> None:
+    from stdnum import luhn
+
+    assert is_valid_id_number(ID_NUMBER)
+    assert luhn.is_valid(CARD)
+
+
+def plant(app: Flask) -> str:
+    """Load the demo, then take a planted case through its whole life; return its ref."""
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    users = {u.email: u for u in db.session.scalars(select(User))}
+    worker = users["sw.shashi@demo.jjn.cn"]
+    reviewer = users["reviewer.shashi@demo.jjn.cn"]
+    custodian = users["custodian@demo.jjn.cn"]
+    harbor = users["ngo.harbor@demo.jjn.cn"]
+    payload = {
+        "private": {
+            "name": NAME,
+            "id_number": ID_NUMBER,
+            "phone": PHONE,
+            "address": ADDRESS,
+            "narrative": _all("叙述:"),
+        },
+        "consent": {
+            "publish": True,
+            "recorded_on": "2026-11-01",
+            "scope": "anonymized_publication_and_referral",
+        },
+        "region": "421002",
+        "categories": ["medical"],
+        "household_size": 3,
+        "age_band": "45-59",
+        "summary": _all("摘要:") + ",住院后仍有自付缺口。",
+        "emergency": False,
+        "government_payouts": [
+            {
+                "scheme": "medical",
+                "amount_fen": 1_000_000,
+                "status": "paid",
+                "paid_on": "2026-10-20",
+            }
+        ],
+        "need_lines": [
+            {
+                "kind": "cash",
+                "category": "medical",
+                "description": _all("住院自付:"),
+                "amount_fen": CASH_FEN,
+                "payee_kind": "beneficiary",
+            },
+            {
+                "kind": "service",
+                "category": "psychological",
+                "description": _all("心理疏导:"),
+                "units": 4,
+                "unit_name": "次",
+                "payee_kind": "beneficiary",
+            },
+        ],
+    }
+    data = CaseCreateSchema().load(payload)
+    case = cases.create_case(worker, data)
+    cases.submit_case(worker, case)
+    cases.review_case(reviewer, case, "return", _all("退回:"))
+    cases.submit_case(worker, case)
+    cases.review_case(reviewer, case, "approve")
+    db.session.commit()
+
+    cash = next(n for n in case.need_lines if n.kind == "cash")
+    service = next(n for n in case.need_lines if n.kind == "service")
+    project = db.session.scalar(select(Project).where(Project.name.like("心灵港湾%")))
+    assert project is not None
+    referral = ngos.refer(worker, case, service, project, 2)
+    ngos.decide_referral(harbor, referral, accept=False, reason=_all("婉拒:"))
+
+    pledge = donors.create_case_pledge(
+        users["donor@demo.jjn.cn"], case, CASH_FEN, need_line_id=cash.id
+    )
+    donors.record_payment(pledge)
+    request = {
+        "need_line_id": cash.id,
+        "amount_fen": CASH_FEN,
+        "payee_kind": "beneficiary",
+        "payee_name": NAME,
+        "purpose": _all("用途:")[:300],
+        "invoice_ref": "",
+    }
+    refused = payouts.request_disbursement(worker, case, request)
+    payouts.reject(custodian, refused, _all("驳回:"))
+    payouts.approve(custodian, payouts.request_disbursement(worker, case, request))
+    lifecycle.close_case(worker, case, "resolved", _all("结案:"))
+    follow_up = db.session.scalar(
+        select(FollowUp).where(FollowUp.case_id == case.id, FollowUp.days == 30)
+    )
+    assert follow_up is not None
+    lifecycle.answer_follow_up(worker, follow_up, "partly", _all("回访:"))
+
+    other = cases.create_case(worker, CaseCreateSchema().load({**payload, "summary": "另一户"}))
+    cases.withdraw_case(worker, other, _all("撤回:"))
+    db.session.commit()
+    return case.ref
+
+
+def _count(blob: bytes) -> dict[str, int]:
+    """Matches of each planted string in UTF-8, plus its \\u-escaped form (JSON columns)."""
+    counts = {}
+    for value in PLANTED:
+        forms = {value.encode(), json.dumps(value)[1:-1].encode()}
+        counts[value] = sum(blob.count(form) for form in forms)
+    return counts
+
+
+def _assert_readable(ref: str) -> None:
+    """The social worker still reads what they typed (the type decrypts)."""
+    db.session.expire_all()
+    case = db.session.scalar(select(Case).where(Case.ref == ref))
+    assert case is not None
+    assert NAME in case.summary and CARD in case.need_lines[0].description
+    assert NAME not in case.public_summary and CARD not in case.need_lines[0].public_description
+
+
+def test_sqlite_files_hold_no_planted_string(tmp_path: Path, app: Flask) -> None:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url and not url.startswith("sqlite"):
+        pytest.skip("the raw-file check runs on SQLite")
+    path = tmp_path / "at-rest.sqlite"
+    dedicated = create_app({**app.config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    dedicated.instance_path = str(tmp_path)
+    with dedicated.app_context():
+        upgrade(directory=MIGRATIONS)
+        ref = plant(dedicated)
+        _assert_readable(ref)
+        db.session.remove()
+        files = sorted(p for p in tmp_path.iterdir() if p.name.startswith(path.name))
+        blob = b"".join(p.read_bytes() for p in files)  # main file, -wal and -shm as they are
+        counts = _count(blob)
+        db.engine.dispose()
+    print(f"SQLite files {[p.name for p in files]}, {len(blob)} bytes: {counts}")
+    assert any(p.name.endswith("-wal") for p in files)
+    assert ref.encode() in blob  # the files hold the planted case
+    assert counts == dict.fromkeys(PLANTED, 0)
+
+
+def test_pg_dump_holds_no_planted_string(ctx: Flask, database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the pg_dump check runs on PostgreSQL (TEST_DATABASE_URL)")
+    pg_dump = shutil.which("pg_dump")
+    if pg_dump is None:
+        pytest.skip("pg_dump is not installed")
+    ref = plant(ctx)
+    _assert_readable(ref)
+    db.session.commit()
+    url = make_url(database_url).set(drivername="postgresql")
+    dump = subprocess.run(  # noqa: S603 - fixed program, URL from the test configuration
+        [pg_dump, "--no-owner", "--dbname", url.render_as_string(hide_password=False)],
+        capture_output=True,
+        check=True,
+    ).stdout
+    counts = _count(dump)
+    print(f"pg_dump, {len(dump)} bytes: {counts}")
+    assert ref.encode() in dump  # the dump holds the planted case
+    assert counts == dict.fromkeys(PLANTED, 0)
