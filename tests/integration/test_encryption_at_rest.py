@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -212,3 +213,25 @@ def test_pg_dump_holds_no_planted_string(ctx: Flask, database_url: str) -> None:
     print(f"pg_dump, {len(dump)} bytes: {counts}")
     assert ref.encode() in dump  # the dump holds the planted case
     assert counts == dict.fromkeys(PLANTED, 0)
+
+
+def test_length_limits_hold_without_the_database(ctx: Flask, client: Any) -> None:
+    """The old VARCHAR limits (need line 500, purpose 300) are kept by the schemas: a longer
+    text is a 422 naming the field, not a 500, on every database."""
+    from marketplace.accounts.models import Role
+    from tests.conftest import case_payload, make_user, token_for
+    from tests.integration.test_disbursements import _funded, _request
+
+    sw = token_for(make_user(Role.social_worker))
+    payload = case_payload()
+    payload["need_lines"][0]["description"] = "长" * 501
+    too_long = client.post("/api/v1/cases", json=payload, headers=sw)
+    assert too_long.status_code == 422
+    assert "need_lines" in too_long.json["details"]
+    payload["need_lines"][0]["description"] = "长" * 500
+    assert client.post("/api/v1/cases", json=payload, headers=sw).status_code == 201
+
+    case, owner, line = _funded(client)
+    refused = _request(client, case, owner, line, purpose="长" * 301)
+    assert refused.status_code == 422 and "purpose" in refused.json["details"]
+    assert _request(client, case, owner, line, purpose="长" * 300).status_code == 201
