@@ -17,7 +17,8 @@ rejected disbursement's notification no longer quotes the reason.
 
 Runs inside the Flask app context (``flask db upgrade``). On SQLite the changed tables are
 copied (batch mode), which needs foreign keys off: pending work is committed first because
-SQLite ignores that pragma inside a transaction. The downgrade decrypts.
+SQLite ignores that pragma inside a transaction. The downgrade decrypts and puts the withdraw
+reason and the latest return reason of each case back into the audit log.
 
 Revision ID: 0014_encrypt_free_text
 Revises: 0013
@@ -206,6 +207,8 @@ def downgrade():
         cases = _table('cases', 'id', 'ref', 'withdraw_reason', 'outcome_note',
                        'public_outcome_note')
         audit = _audit()
+        returned = _table('cases', 'id', 'return_reason')
+        last_return = dict(bind.execute(sa.select(returned.c.id, returned.c.return_reason)).all())
         for case_id, ref, reason, public in bind.execute(
             sa.select(cases.c.id, cases.c.ref, cases.c.withdraw_reason,
                       cases.c.public_outcome_note)
@@ -213,17 +216,23 @@ def downgrade():
             bind.execute(
                 cases.update().where(cases.c.id == case_id).values(outcome_note=public or '')
             )
-            if reason is None:
-                continue
-            event = bind.execute(
-                sa.select(audit.c.id, audit.c.data)
-                .where(audit.c.action == 'case.withdraw', audit.c.object_id == ref)
-                .order_by(audit.c.id.desc())
-                .limit(1)
-            ).first()
-            if event is not None:
-                data = {**(event[1] or {}), 'reason': _decrypt(fernet, reason)}
-                bind.execute(audit.update().where(audit.c.id == event[0]).values(data=data))
+            # the audit's reason: the withdraw reason, and the latest return reason (earlier
+            # return reasons were not kept anywhere else)
+            for action, text in (
+                ('case.withdraw', _decrypt(fernet, reason)),
+                ('case.return', last_return.get(case_id)),
+            ):
+                if not text:
+                    continue
+                event = bind.execute(
+                    sa.select(audit.c.id, audit.c.data)
+                    .where(audit.c.action == action, audit.c.object_id == ref)
+                    .order_by(audit.c.id.desc())
+                    .limit(1)
+                ).first()
+                if event is not None:
+                    data = {**(event[1] or {}), 'reason': text}
+                    bind.execute(audit.update().where(audit.c.id == event[0]).values(data=data))
 
         for table, column, length, nullable in RETYPED:
             with op.batch_alter_table(table, schema=None) as batch_op:

@@ -235,3 +235,47 @@ def test_length_limits_hold_without_the_database(ctx: Flask, client: Any) -> Non
     refused = _request(client, case, owner, line, purpose="长" * 301)
     assert refused.status_code == 422 and "purpose" in refused.json["details"]
     assert _request(client, case, owner, line, purpose="长" * 300).status_code == 201
+
+
+def test_migration_encrypts_existing_rows_and_downgrade_decrypts(
+    tmp_path: Path, app: Flask
+) -> None:
+    """0014 down (to the clear schema of 0013) and up again over the demo plus the planted case:
+    down, the typed text is back in clear; up, it is encrypted again and reads the same."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url and not url.startswith("sqlite"):
+        pytest.skip("runs on a dedicated SQLite file")
+    from flask_migrate import downgrade
+    from sqlalchemy import text
+
+    path = tmp_path / "cycle.sqlite"
+    dedicated = create_app({**app.config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    dedicated.instance_path = str(tmp_path)
+    clear = (
+        "SELECT c.summary, n.description, d.purpose, d.reason, r.decline_reason "
+        "FROM cases c JOIN need_lines n ON n.case_id = c.id AND n.position = 0 "
+        "JOIN disbursements d ON d.case_id = c.id AND d.status = 'rejected' "
+        "JOIN referrals r ON r.case_id = c.id WHERE c.ref = :ref"
+    )
+    with dedicated.app_context():
+        upgrade(directory=MIGRATIONS)
+        ref = plant(dedicated)
+        db.session.remove()
+        downgrade(directory=MIGRATIONS, revision="0013")
+        row = db.session.execute(text(clear), {"ref": ref}).one()
+        assert all(CARD in value for value in row), row
+        withdrawn = db.session.scalar(
+            text("SELECT data FROM audit_events WHERE action = 'case.withdraw' ORDER BY id DESC")
+        )
+        assert NAME in json.loads(withdrawn)["reason"]
+        db.session.remove()
+
+        upgrade(directory=MIGRATIONS)
+        row = db.session.execute(text(clear), {"ref": ref}).one()
+        assert all(value.startswith("gAAAAA") and CARD not in value for value in row), row
+        _assert_readable(ref)
+        case = db.session.scalar(select(Case).where(Case.ref == ref))
+        assert case is not None and case.return_reason is None  # cleared by the resubmission
+        assert case.outcome_note == case.public_outcome_note  # the typed note was never kept
+        db.session.remove()
+        db.engine.dispose()
