@@ -120,6 +120,9 @@ def load(url: str, n_cases: int, n_postings: int) -> None:
             "sw": ids["sw.shashi@demo.jjn.cn"],
             "custodian": ids["custodian@demo.jjn.cn"],
             "vendor": encrypt("荆州市中心医院"),
+            # typed free text is encrypted at rest (EncryptedText): never a bare ''
+            "blank": encrypt(""),
+            "purpose": encrypt("住院费"),
         }
         for step, sql in STEPS:
             t0 = time.perf_counter()
@@ -137,7 +140,7 @@ STEPS = [
 INSERT INTO cases (ref, organization_id, owner_id, status, region, categories, category_tags,
     household_size, age_band, summary, public_summary, scrub_report, open_fen, committed_fen,
     emergency, created_at, updated_at, published_at, stage, funded_at, disbursing_at, closed_at,
-    outcome, outcome_note)
+    outcome, outcome_note, public_outcome_note)
 SELECT 'JJB-' || lpad(g::text, 8, '0'),
     (SELECT organization_id FROM users WHERE id = :sw), :sw,
     CASE WHEN g % 10 = 0 THEN 'closed' ELSE 'published' END,
@@ -145,14 +148,14 @@ SELECT 'JJB-' || lpad(g::text, 8, '0'),
     CAST((ARRAY['["medical"]','["education"]','["housing"]','["medical","disaster"]'])[1 + g % 4]
          AS json),
     (ARRAY[',medical,',',education,',',housing,',',medical,disaster,'])[1 + g % 4],
-    1 + g % 6, 'adult', '', '合成案例', '{}', 0, 0, false,
+    1 + g % 6, 'adult', :blank, '合成案例', '{}', 0, 0, false,
     ts, ts, ts,
     CASE WHEN g % 10 = 0 THEN 'closed' WHEN g % 3 = 0 THEN 'disbursing'
          WHEN g % 2 = 0 THEN 'funded' ELSE 'published' END,
     CASE WHEN g % 2 = 0 OR g % 3 = 0 THEN ts + (g % 200) * interval '1 hour' END,
     CASE WHEN g % 3 = 0 OR g % 10 = 0 THEN ts + (g % 200 + g % 97) * interval '1 hour' END,
     CASE WHEN g % 10 = 0 THEN ts + interval '40 days' END,
-    CASE WHEN g % 10 = 0 THEN 'resolved' END, ''
+    CASE WHEN g % 10 = 0 THEN 'resolved' END, :blank, ''
 FROM (SELECT g, now() - (g % 700) * interval '1 day' - (g % 1440) * interval '1 minute' AS ts
       FROM generate_series(1, :n) AS g) AS s
 """,
@@ -162,7 +165,8 @@ FROM (SELECT g, now() - (g % 700) * interval '1 day' - (g % 1440) * interval '1 
         """
 INSERT INTO need_lines (case_id, position, kind, category, description, public_description,
     amount_fen, payee_kind, status)
-SELECT id, 0, 'cash', categories->>0, '', '住院费用', 500000 + (id % 50) * 10000, 'vendor', 'open'
+SELECT id, 0, 'cash', categories->>0, :blank, '住院费用', 500000 + (id % 50) * 10000,
+    'vendor', 'open'
 FROM cases WHERE ref LIKE 'JJB-%'
 """,
     ),
@@ -236,8 +240,8 @@ UPDATE ledger_head SET seq = (SELECT max(seq) FROM journal_entries),
 INSERT INTO disbursements (case_id, need_line_id, amount_fen, payee_kind, payee_name, purpose,
     invoice_ref, status, requested_by_id, requested_at, decided_by_id, decided_at, reason,
     entry_seq)
-SELECT a.case_id, p.need_line_id, p.amount_fen, 'vendor', :vendor, '住院费', '', 'paid',
-       :sw, j.created_at, :custodian, j.created_at, '', j.seq
+SELECT a.case_id, p.need_line_id, p.amount_fen, 'vendor', :vendor, :purpose, '', 'paid',
+       :sw, j.created_at, :custodian, j.created_at, :blank, j.seq
 FROM journal_entries j
 JOIN postings p ON p.entry_id = j.id AND p.side = 'credit'
 JOIN ledger_accounts a ON a.id = p.account_id AND a.kind = 'case'

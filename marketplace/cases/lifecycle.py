@@ -4,7 +4,8 @@
 disbursing -> closed) and stamps the time a stage is first reached; the transparency figures
 (median hours to funded, to first payout) read those stamps. Closing needs every held yuan paid
 out (or moved on) and no payout waiting; it records the outcome and schedules the 30- and
-90-day follow-ups ("was the crisis resolved?"), whose answers donors see scrubbed.
+90-day follow-ups ("was the crisis resolved?"). Notes are kept as typed (encrypted at rest) and
+scrubbed in their own clear column, the only one donors see.
 """
 
 from __future__ import annotations
@@ -93,7 +94,8 @@ def close_case(actor: User, case: Case, outcome: str, note: str = "") -> Case:
     case.status = CaseStatus.closed
     case.ended_at = now
     case.outcome = outcome
-    case.outcome_note = _scrubbed(case, note)
+    case.outcome_note = _typed(note)
+    case.public_outcome_note = _scrubbed(case, note)
     advance(case, CaseStage.closed, now)
     today = local_today()
     for days in FOLLOW_UP_DAYS:
@@ -110,12 +112,18 @@ def answer_follow_up(actor: User, follow_up: FollowUp, resolved: str, note: str 
     if follow_up.answered_at is not None:
         raise Conflict(_l("This follow-up has already been answered."), code="already_answered")
     follow_up.resolved = resolved
+    follow_up.note = _typed(note)
     follow_up.public_note = _scrubbed(follow_up.case, note)
     follow_up.answered_at = utcnow()
     follow_up.answered_by_id = actor.id
     db.session.flush()
     record(actor, "case.follow_up", "case", follow_up.case.ref, days=follow_up.days)
     return follow_up
+
+
+def _typed(note: str) -> str:
+    """The note as typed (stored encrypted), at most 1,000 characters as the forms allow."""
+    return note.strip()[:1000]
 
 
 def _scrubbed(case: Case, note: str) -> str:

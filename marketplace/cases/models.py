@@ -56,8 +56,9 @@ class Case(db.Model):
     category_tags: Mapped[str] = mapped_column(String(300), default="", index=True)
     household_size: Mapped[int] = mapped_column(Integer)
     age_band: Mapped[str] = mapped_column(String(10))
-    #: the social worker's summary for the public, as typed
-    summary: Mapped[str] = mapped_column(Text, default="")
+    #: the social worker's summary for the public, as typed (encrypted at rest: it may name the
+    #: household; never search, filter or sort on it)
+    summary: Mapped[str] = mapped_column(EncryptedText, default="")
     #: ``summary`` after the anonymizer: the only summary text the public sees
     public_summary: Mapped[str] = mapped_column(Text, default="")
     #: kinds the anonymizer removed, e.g. {"mobile": 1}; shown to the reviewer
@@ -78,7 +79,10 @@ class Case(db.Model):
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    return_reason: Mapped[str | None] = mapped_column(Text)
+    #: why the reviewer returned the case, as typed (encrypted at rest)
+    return_reason: Mapped[str | None] = mapped_column(EncryptedText)
+    #: why the case was withdrawn, as typed (encrypted at rest)
+    withdraw_reason: Mapped[str | None] = mapped_column(EncryptedText)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
@@ -88,9 +92,11 @@ class Case(db.Model):
     funded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     disbursing_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: how it ended: resolved / partly / not_resolved, and a scrubbed public note
+    #: how it ended: resolved / partly / not_resolved, the note as typed (encrypted at rest)
+    #: and the same note scrubbed for donors
     outcome: Mapped[str | None] = mapped_column(String(16))
-    outcome_note: Mapped[str] = mapped_column(Text, default="")
+    outcome_note: Mapped[str] = mapped_column(EncryptedText, default="")
+    public_outcome_note: Mapped[str] = mapped_column(Text, default="")
 
     organization: Mapped[Organization] = relationship()
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
@@ -166,7 +172,8 @@ class NeedLine(db.Model):
     #: cash / in_kind / service
     kind: Mapped[str] = mapped_column(String(10))
     category: Mapped[str] = mapped_column(String(20))
-    description: Mapped[str] = mapped_column(String(500))
+    #: as typed, at most 500 characters (schemas and forms): encrypted at rest
+    description: Mapped[str] = mapped_column(EncryptedText)
     public_description: Mapped[str] = mapped_column(String(600), default="")
     #: money needed (cash and in-kind lines); service lines may have none
     amount_fen: Mapped[int | None] = mapped_column(Integer)
@@ -196,6 +203,8 @@ class FollowUp(db.Model):
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: resolved / partly / not_resolved
     resolved: Mapped[str | None] = mapped_column(String(16))
+    #: the answer as typed (encrypted at rest) and scrubbed for donors
+    note: Mapped[str] = mapped_column(EncryptedText, default="")
     public_note: Mapped[str] = mapped_column(Text, default="")
 
     case: Mapped[Case] = relationship()

@@ -7,33 +7,37 @@ from sqlalchemy import text
 from marketplace.cases.vault import rotate
 from marketplace.extensions import db
 
-_COLUMNS = ("name", "id_number", "phone", "address", "narrative")
+#: every encrypted column: table -> (primary key, columns). A new ``EncryptedText`` column is
+#: added here (tests/unit/cases/test_vault.py checks that none is missing).
+ENCRYPTED_COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "case_private": ("case_id", ("name", "id_number", "phone", "address", "narrative")),
+    "cases": ("id", ("summary", "return_reason", "withdraw_reason", "outcome_note")),
+    "need_lines": ("id", ("description",)),
+    "case_follow_ups": ("id", ("note",)),
+    "disbursements": ("id", ("payee_name", "purpose", "reason")),
+    "referrals": ("id", ("decline_reason",)),
+}
 
 
 def rotate_private_data() -> int:
-    """Re-encrypt all private case rows and disbursement payee names under the newest key;
-    returns the number of rows.
+    """Re-encrypt every encrypted column (private case parts, typed free text, payee names)
+    under the newest key; returns the number of rows.
 
     Works on the stored tokens directly (no decrypt/encrypt round trip through the ORM), in the
     caller's transaction.
     """
-    rows = db.session.execute(
-        text("SELECT case_id, " + ", ".join(_COLUMNS) + " FROM case_private")  # noqa: S608
-    ).all()
-    for row in rows:
-        values = {c: rotate(v) if v else v for c, v in zip(_COLUMNS, row[1:], strict=True)}
-        db.session.execute(
-            text(
-                "UPDATE case_private SET "  # noqa: S608 - fixed column names
-                + ", ".join(f"{c} = :{c}" for c in _COLUMNS)
-                + " WHERE case_id = :case_id"
-            ),
-            {**values, "case_id": row[0]},
+    count = 0
+    for table, (key, columns) in ENCRYPTED_COLUMNS.items():
+        rows = db.session.execute(
+            text(f"SELECT {key}, " + ", ".join(columns) + f" FROM {table}")  # noqa: S608
+        ).all()
+        update = text(
+            f"UPDATE {table} SET "  # noqa: S608 - fixed table and column names
+            + ", ".join(f"{c} = :{c}" for c in columns)
+            + f" WHERE {key} = :row_key"
         )
-    payees = db.session.execute(text("SELECT id, payee_name FROM disbursements")).all()
-    for did, token in payees:
-        db.session.execute(
-            text("UPDATE disbursements SET payee_name = :v WHERE id = :id"),
-            {"v": rotate(token) if token else token, "id": did},
-        )
-    return len(rows) + len(payees)
+        for row in rows:
+            values = {c: rotate(v) if v else v for c, v in zip(columns, row[1:], strict=True)}
+            db.session.execute(update, {**values, "row_key": row[0]})
+        count += len(rows)
+    return count

@@ -254,7 +254,8 @@ def review_case(actor: User, case: Case, decision: str, reason: str | None = Non
     else:
         case.return_reason = (reason or "").strip()
     db.session.flush()
-    record(actor, f"case.{decision}", "case", case.ref, reason=case.return_reason)
+    # the reason may name the household: it stays in the (encrypted) case row, not in the audit
+    record(actor, f"case.{decision}", "case", case.ref, reason=bool(case.return_reason))
     return case
 
 
@@ -265,8 +266,9 @@ def withdraw_case(actor: User, case: Case, reason: str) -> Case:
     check_transition(case.status, CaseStatus.withdrawn)
     case.status = CaseStatus.withdrawn
     case.ended_at = utcnow()
+    case.withdraw_reason = reason.strip()[:500]
     db.session.flush()
-    record(actor, "case.withdraw", "case", case.ref, reason=reason.strip()[:500])
+    record(actor, "case.withdraw", "case", case.ref)
     return case
 
 

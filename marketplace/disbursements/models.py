@@ -39,7 +39,8 @@ class Disbursement(db.Model):
     )
     #: a vendor's name (public) or the beneficiary's (private): encrypted at rest either way
     payee_name: Mapped[str] = mapped_column(EncryptedText)
-    purpose: Mapped[str] = mapped_column(String(300))
+    #: as typed (at most 300 characters, schemas and forms); encrypted at rest, never public
+    purpose: Mapped[str] = mapped_column(EncryptedText)
     invoice_ref: Mapped[str] = mapped_column(String(100), default="")
     status: Mapped[DisbursementStatus] = mapped_column(
         Enum(DisbursementStatus, name="disbursement_status", native_enum=False, length=12),
@@ -50,7 +51,8 @@ class Disbursement(db.Model):
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    reason: Mapped[str] = mapped_column(String(500), default="")
+    #: why a reviewer rejected it, as typed (at most 500 characters); encrypted at rest
+    reason: Mapped[str] = mapped_column(EncryptedText, default="")
     #: the journal entry that paid it out
     entry_seq: Mapped[int | None] = mapped_column(Integer, unique=True)
 

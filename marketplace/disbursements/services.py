@@ -210,7 +210,8 @@ def reject(actor: User, disbursement: Disbursement, reason: str) -> Disbursement
     )
     notify(
         disbursement.requested_by_id,
-        str(_l("Your disbursement request was rejected: %(reason)s", reason=reason.strip())),
+        # the reason may name the household: the notification only points to the request
+        str(_l("Your disbursement request was rejected; the reason is on the request.")),
         link=f"/work/disbursements/{disbursement.id}",
         key=f"disbursement:{disbursement.id}:rejected",
     )

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import Organization, User
 from marketplace.cases.models import Case, NeedLine
+from marketplace.cases.vault import EncryptedText
 from marketplace.db_types import UTCDateTime, utcnow
 from marketplace.extensions import db
 
@@ -102,7 +103,8 @@ class Referral(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    decline_reason: Mapped[str | None] = mapped_column(String(500))
+    #: the NGO's note when it declines, as typed (at most 500 characters); encrypted at rest
+    decline_reason: Mapped[str | None] = mapped_column(EncryptedText)
     #: the social worker released the contact details this NGO needs (audited)
     contact_released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_units: Mapped[int] = mapped_column(Integer, default=0)

@@ -102,7 +102,8 @@ def test_request_approve_upload_and_close(ctx: Any, client: Any, app: Any) -> No
     db.session.expire_all()
     final = db.session.get(Case, case.id)
     assert final.status == CaseStatus.closed and final.stage == CaseStage.closed
-    assert "王秀英" not in final.outcome_note  # scrubbed
+    assert "王秀英" not in final.public_outcome_note  # scrubbed for donors
+    assert final.outcome_note == "王秀英一家已渡过难关"  # as typed, encrypted at rest
     assert [f.days for f in db.session.scalars(select(FollowUp))] == [30, 90]
     assert client.get(f"/cases/{case.ref}").status_code == 200  # still public
 

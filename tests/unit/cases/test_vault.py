@@ -45,7 +45,7 @@ def test_rotation_command_reencrypts_under_new_key(ctx: Any, client: Any) -> Non
     try:
         result = ctx.test_cli_runner().invoke(args=["pii", "rotate"])
         assert result.exit_code == 0, result.output
-        assert "re-encrypted 1" in result.output
+        assert "re-encrypted 4" in result.output  # the private part, the case, 2 need lines
         db.session.rollback()
         after = db.session.execute(text("SELECT name FROM case_private")).scalar_one()
         assert after != before
@@ -53,6 +53,16 @@ def test_rotation_command_reencrypts_under_new_key(ctx: Any, client: Any) -> Non
         assert Fernet(new_key.encode()).decrypt(after.encode()).decode() == "王秀英"
         with pytest.raises(InvalidToken):
             Fernet(old_key.encode()).decrypt(after.encode())
+        # the typed free text is rotated too
+        summary, line = db.session.execute(
+            text(
+                "SELECT summary, description FROM cases JOIN need_lines "
+                "ON need_lines.case_id = cases.id ORDER BY need_lines.position LIMIT 1"
+            )
+        ).one()
+        new = Fernet(new_key.encode())
+        assert new.decrypt(summary.encode()).decode() == case_payload()["summary"]
+        assert new.decrypt(line.encode()).decode() == "住院自付费用,直接支付医院"
         ctx.config["PII_ENCRYPTION_KEY"] = new_key
         private = client.get(f"/api/v1/cases/{ref}/private", headers=sw)
         assert private.status_code == 200 and private.json["name"] == "王秀英"
@@ -90,3 +100,18 @@ def test_index_is_keyed_and_normalized(ctx: Any) -> None:
     finally:
         ctx.config["PII_INDEX_KEY"] = old
     assert vault.id_index("") is None and vault.id_index(None) is None
+
+
+def test_rotation_covers_every_encrypted_column() -> None:
+    """A new EncryptedText column must be listed for ``flask pii rotate``."""
+    from marketplace.cases.rotation import ENCRYPTED_COLUMNS
+
+    encrypted = {
+        (table.name, column.name)
+        for table in db.metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, vault.EncryptedText)
+    }
+    listed = {(table, c) for table, (_, columns) in ENCRYPTED_COLUMNS.items() for c in columns}
+    assert encrypted == listed
+    assert ("cases", "summary") in encrypted and ("need_lines", "description") in encrypted
