@@ -7,7 +7,7 @@ from sqlalchemy import text
 from marketplace.cases.vault import rotate
 from marketplace.extensions import db
 
-_COLUMNS = ("name", "id_number", "phone", "address", "narrative")
+_COLUMNS = ("name", "id_number", "phone", "address", "narrative", "household_members")
 
 
 def rotate_private_data() -> int:
