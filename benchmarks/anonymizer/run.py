@@ -71,6 +71,22 @@ TEMPLATES = (
     "经村委会核实,{N}家庭符合临时救助条件。",
     "社工走访了{K}{N},确认其住院情况属实。",
     "{K2}的{K}{N}愿意每月资助{small}元。",
+    # second batch, written after the rules above were tuned (see README)
+    "社工联系了{S},了解到其家庭情况。",
+    "{N}、{N2}夫妇均为低保对象。",
+    "{K}{N}目前在广东打工,收入不稳定。",
+    "家里只剩{K}{N}一个劳动力。",
+    "今年三月,{S}突发脑出血,被送往县人民医院。",
+    "{K}{N}每天骑电动车接送孩子上学。",
+    "{N}老人独自生活,子女都在外地。",
+    "{N}同学成绩优异,考上了省重点高中。",
+    "由{K}{N}代为申请临时救助。",
+    "{K}{N}与申请人已离婚多年。",
+    "病人{N}需要长期服用抗排异药物。",
+    "村医{N}每周上门为老人测血压。",
+    "{S}的{K}在工地摔伤,至今卧床。",
+    "受{K}{N}委托,社工提交了申请材料。",
+    "{K}{N}从小患有先天性心脏病。",
 )
 
 # Name-free sentences full of ordinary words that start with a surname character.
@@ -197,6 +213,37 @@ TRICKY = (
     "{K}姜汤喝了也不见好。",
     "{K}谢绝了亲友的帮助。",
     "{K}罗汉果种植失败,亏损严重。",
+    # second batch, written after the rules above were tuned (see README)
+    "{K}目前在广东打工,收入不稳定。",
+    "家里只剩{K}一个劳动力。",
+    "今年三月,{K}突发脑出血,被送往县人民医院。",
+    "{K}每天骑电动车接送孩子上学。",
+    "由{K}代为申请临时救助。",
+    "{K}与申请人已离婚多年。",
+    "{K}从小患有先天性心脏病。",
+    "{K}高位截瘫,生活不能自理。",
+    "{K}黄疸住院一周,花费3000元。",
+    "{K}林下养鸡,年收入不足五千元。",
+    "{K}何以为生成了问题。",
+    "{K}石材厂的工作又累又危险。",
+    "{K}周而复始地往返医院。",
+    "{K}方才做完第二次化疗。",
+    "{K}宋体字的证明材料已复印。",
+    "{K}唐氏综合征需要长期康复。",
+    "{K}孟浪投资,欠下外债。",
+    "{K}贺礼钱也拿不出来。",
+    "{K}汪洋一片的农田颗粒无收。",
+    "{K}金属加工厂倒闭后失业。",
+    "{K}严重营养不良。",
+    "{K}余下的医药费还差两万元。",
+    "{K}胡须花白,腰也弯了。",
+    "{K}罗锅背,干不了重活。",
+    "{K}郭外的菜地被征用了。",
+    "{K}姜还是老的辣,靠种姜维持生计。",
+    "{K}白内障手术需要八千元。",
+    "{K}吴语方言听不懂普通话。",
+    "{K}江湖医生骗走了两万元。",
+    "{K}邓小平理论学习笔记。",
 )
 
 
@@ -206,12 +253,13 @@ class Sample:
     name: str  # "" for a name-free sentence
 
 
-def _fill(rng: random.Random, template: str, name: str, subject: str) -> str:
+def _fill(rng: random.Random, template: str, name: str, subject: str, other: str = "") -> str:
     kin, kin2 = rng.sample(KIN, 2)
     return template.format(
         K=kin,
         K2=kin2,
         N=name,
+        N2=other,
         S=subject,
         amt=rng.randrange(3000, 300000),
         small=rng.randrange(200, 9000),
@@ -238,11 +286,13 @@ def samples(seed: int = SEED) -> tuple[list[Sample], list[Sample]]:
     for i in range(N_WITH_NAMES):
         template = TEMPLATES[i % len(TEMPLATES)]
         name = _name(fake, rng)
-        with_names.append(Sample(_fill(rng, template, name, name), name))
+        other = _name(fake, rng) if "{N2}" in template else ""
+        with_names.append(Sample(_fill(rng, template, name, name, other), name))
     free = []
+    templates = [t for t in TEMPLATES if "{N2}" not in t]
     for i in range(N_FREE):
         if i % 2 == 0:
-            template = TEMPLATES[(i // 2) % len(TEMPLATES)]
+            template = templates[(i // 2) % len(templates)]
             subject = rng.choice(PRONOUNS)
             text = _fill(rng, template, "", subject)
         else:

@@ -159,6 +159,34 @@ _PERSON_CUES: Final = (
     "称",
     "告诉",
     "的",
+    "突发",
+    "突然",
+    "需要",
+    "长期",
+    "一直",
+    "多年",
+    "每天",
+    "每月",
+    "正在",
+    "得了",
+    "患上",
+    "去世",
+    "病逝",
+    "住院",
+    "入院",
+    "摔伤",
+    "受伤",
+    "失业",
+    "离婚",
+    "无力",
+    "无法",
+    "不能",
+    "没有",
+    "独自",
+    "育有",
+    "不幸",
+    "委托",
+    "代为",
 )
 
 # The cues that are enough even after a weak surname ("党洁今年77岁").
@@ -176,15 +204,23 @@ _NOT_GIVEN: Final = frozenset(
     "一二三四五六七八九十两零〇几多少半整余某"
     "血压癌症瘤疗药费款额钱债贷低助补救校班级考试业务工作厂司场所部局委会县市省区乡镇村组"
     "路街号楼室房租床术手伤残疾骨折车祸期间来去到达回出进入离开开关门口面边方向"
-    "子儿头们些么吗呢吧啊呀哦嘛色屋卡"
+    "子儿头们些么吗呢吧啊呀哦嘛色屋卡以"
+    # illnesses, body parts, household objects and writing: never part of a given name
+    "痣疮疹痛腿脚背腰肝肺胃肾脑骨腹胸颈喉瘫痪痴聋哑瞎盲癫痫症疾残伤锅碗瓢盆桶碑字"
 )
 
 # Characters that may close a given name only if the name has no other context; after them a
 # candidate needs a boundary (below).
 _BOUNDARY_CHARS: Final = frozenset(
-    "因患在于今现家是的和与及也都已被把将向从自去前一两二三四五六七八九十曾刚又还就才每独常长目近为给让"
-    "对说称表介反告等先平早靠负主打务做干住带陪照出生到得确突不没无均同所之共本身病请找联寻帮替陪经多"
-    "夫母父妻儿女爷奶外姐妹哥弟愿"
+    "因患在于今现家是的和与及也都已被把将向从自去前一两二三四五六七八九十曾又还就才每独目近为给让对说称表"
+    "介反告等靠做住带陪到得突不没无均所之请找联帮替经需代受常夫母父妻儿女爷奶外姐妹哥弟愿"
+)
+
+# Characters that start a verb or adverb after a subject ("儿子张建国委托社工"): after a kinship
+# word, a two-character given name followed by one of them is taken even without a boundary.
+_VERB_START: Final = frozenset(
+    "委需突每长一代受做去到来回出进开打找帮送带陪照接负承申提反介表说告称认同答拒愿想要能会可应该得患病身"
+    "生死逝住离欠借还花交付领拿收赚挣干务养卖买骑驾摔伤跌失离结嫁娶育抚赡照看管签填签办用多常经早先仍也"
 )
 
 # Ordinary words that start with a surname character. A candidate name that starts one of them
@@ -264,7 +300,7 @@ _TITLES: Final = frozenset(
 
 
 def _given_ok(given: str) -> bool:
-    return given not in _TITLES and all(_is_cjk(c) and c not in _NOT_GIVEN for c in given)
+    return all(_is_cjk(c) and c not in _NOT_GIVEN for c in given)
 
 
 def _boundary_at(text: str, pos: int) -> bool:
@@ -293,20 +329,27 @@ def _in_stop_word(text: str, start: int, end: int) -> bool:
     return False
 
 
-def _name_end(text: str, start: int, surname_end: int, *, strong: bool) -> int | None:
+def _name_end(
+    text: str, start: int, surname_end: int, *, strong: bool, after_joiner: bool = False
+) -> int | None:
     """End of a name whose surname is ``text[start:surname_end]``, or None.
 
     A two-character given name is tried first. An honorific after the name is always enough.
     With ``strong`` context (kinship word, introducer) the name must be followed by a boundary
-    (punctuation or a verb/particle); without it, by a person cue (因, 患, 今年 ...), or, for a
-    two-character given name, by punctuation. A weak surname (a character that is far more
-    often an ordinary word: 和, 时, 高, 金 ...) needs the stronger evidence in both cases.
+    (punctuation or a verb/particle), or have a two-character given name. Without it, it
+    must be followed by a person cue (因, 患, 今年 ...), or by punctuation when the given name
+    has two characters or the name follows a joining word (了, 给, 和 ...); "、" followed by
+    another surname counts as a cue (a list of names). A weak surname (a character that is far
+    more often an ordinary word: 和, 时, 成 ...) needs the stronger evidence in both cases.
     """
     surname = text[start:surname_end]
     weak = len(surname) == 1 and surname in _WEAK_SURNAMES
+    fallback = None
     for length in range(_MAX_GIVEN, 0, -1):
         end = surname_end + length
         given = text[surname_end:end]
+        if given in _TITLES:  # 王老师, 李大爷: a surname and a title, not a name
+            return None
         if end > len(text) or not _given_ok(given) or given in _NOT_SINGLE_GIVEN:
             continue
         if given[0] == surname[-1]:  # 常常, 白白, 方方: a reduplicated word, not a name
@@ -316,30 +359,36 @@ def _name_end(text: str, start: int, surname_end: int, *, strong: bool) -> int |
         if _starts_with_any(text, end, _HONORIFICS):
             return end
         punct = end >= len(text) or not _is_cjk(text[end])
-        cue = punct or _starts_with_any(text, end, _PERSON_CUES) is not None
+        listed = text.startswith("、", end) and _SURNAME_RE.match(text, end + 1) is not None
+        cue = listed or punct or _starts_with_any(text, end, _PERSON_CUES) is not None
         if strong:
             if weak and length == 1:
                 if cue or _starts_with_any(text, end, _AFTER_WEAK) is not None:
                     return end
-            elif _boundary_at(text, end):
+            elif _boundary_at(text, end) or cue:
                 return end
+            elif length == 2 and not weak and text[end] in _VERB_START:
+                fallback = end
             continue
         if weak:
             if _starts_with_any(text, end, _STRONG_CUES) is not None:
                 return end
             continue
-        if (cue and not punct) or (punct and length == 2 and not weak):
+        if listed or (cue and not punct) or (punct and (length == 2 or after_joiner)):
             return end
-    return None
+    return fallback
 
 
-def _candidate(text: str, start: int, *, strong: bool) -> Finding | None:
+def _candidate(
+    text: str, start: int, *, strong: bool, after_joiner: bool = False
+) -> Finding | None:
     m = _SURNAME_RE.match(text, start)
     if m is None:
         return None
-    end = _name_end(text, start, m.end(), strong=strong)
-    if end is None and len(m.group()) == 2:  # a compound surname may also be a single one
-        end = _name_end(text, start, start + 1, strong=strong) if text[start] in SURNAMES else None
+    end = _name_end(text, start, m.end(), strong=strong, after_joiner=after_joiner)
+    if end is None and len(m.group()) == 2 and text[start] in SURNAMES:
+        # a compound surname may also be a single one followed by the given name
+        end = _name_end(text, start, start + 1, strong=strong, after_joiner=after_joiner)
     if end is None:
         return None
     return Finding("name", start, end, "high" if strong else "medium")
@@ -364,6 +413,7 @@ def find_context_names(text: str) -> Iterator[Finding]:
     for m in _SURNAME_RE.finditer(text):
         if not _left_boundary(text, m.start()):
             continue
-        finding = _candidate(text, m.start(), strong=False)
+        joined = m.start() > 0 and text[m.start() - 1] in _LEFT_JOINERS
+        finding = _candidate(text, m.start(), strong=False, after_joiner=joined)
         if finding is not None:
             yield finding
