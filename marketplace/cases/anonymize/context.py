@@ -187,6 +187,10 @@ _PERSON_CUES: Final = (
     "不幸",
     "委托",
     "代为",
+    "同意",
+    "照顾",
+    "原本",
+    "靠",
 )
 
 # The cues that are enough even after a weak surname ("党洁今年77岁").
@@ -206,7 +210,7 @@ _NOT_GIVEN: Final = frozenset(
     "路街号楼室房租床术手伤残疾骨折车祸期间来去到达回出进入离开开关门口面边方向"
     "子儿头们些么吗呢吧啊呀哦嘛色屋卡以"
     # illnesses, body parts, household objects and writing: never part of a given name
-    "痣疮疹痛腿脚背腰肝肺胃肾脑骨腹胸颈喉瘫痪痴聋哑瞎盲癫痫症疾残伤锅碗瓢盆桶碑字"
+    "痣疮疹痛腿脚背腰肝肺胃肾脑骨腹胸颈喉瘫痪痴聋哑瞎盲癫痫症疾残伤锅碗瓢盆桶碑字籍"
 )
 
 # Characters that may close a given name only if the name has no other context; after them a
@@ -216,11 +220,25 @@ _BOUNDARY_CHARS: Final = frozenset(
     "介反告等靠做住带陪到得突不没无均所之请找联帮替经需代受常夫母父妻儿女爷奶外姐妹哥弟愿"
 )
 
-# Characters that start a verb or adverb after a subject ("儿子张建国委托社工"): after a kinship
-# word, a two-character given name followed by one of them is taken even without a boundary.
+# Characters common in given names (伟, 芳, 秀英, 建国 ...), written down from the usual
+# frequency lists of given-name characters, leaving out those that start ordinary words (大,
+# 小, 天, 心, 生 ...). After a kinship word, a surname and one or two of these are taken as a
+# name even when no boundary follows ("邻居王丹原本在镇上开店").
+_GIVEN_NAME_CHARS: Final = frozenset(
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国志文玉红春梅燕云飞鹏辉斌宇浩凯健俊帆帅旭宁"
+    "龙林欢佳阳亮成峰晨瑞东博彬坤晶琳颖倩婷雪慧莉萍玲琴洁丹荣珍芝香凤淑贵福禄寿喜庆德仁义礼智信忠孝"
+    "康泰祥吉顺财富旺兴盛昌达光耀威武雄豪贤娇媛姗婧妍娅婉嫣妮姣嘉欣悦怡梦雨露霜冰星辰晓曦晴朗莲荷"
+    "桃杏樱芬芸茜莹萱薇蓉蕾蓓茂青紫彩铁钢锋鑫鸿鹤鹰雁虎麟骏驰腾翔宝珠琪琦瑶璐璇瑾瑜珊玮琛佩君振"
+    "伦涵轩睿哲逸铭昊宸泽奕皓煜琨梓若依雯琼婕菲馨韵蕊咏晗晟昕曼兆峻岚嵩崇巍岩坚毅卓宏伯仲厚勤俭"
+    "洪涌汉沛润渊源潮瀚淳澄湘漪济汐沁沐淼焱炎烨熠煌灿烁炜桦楠栋杉柳槐桐枫棠海山松柏竹菊兵卫"
+)
+
+# Characters that start a verb or adverb after a subject ("邻居王丹原本在镇上开店"); a
+# one-character given name without a boundary after it must be followed by one of them.
 _VERB_START: Final = frozenset(
     "委需突每长一代受做去到来回出进开打找帮送带陪照接负承申提反介表说告称认同答拒愿想要能会可应该得患病身"
-    "生死逝住离欠借还花交付领拿收赚挣干务养卖买骑驾摔伤跌失离结嫁娶育抚赡照看管签填签办用多常经早先仍也"
+    "死逝住离欠借还花交付领拿收赚挣干务养卖买骑驾摔伤跌失结嫁娶育抚赡看管签填办用多常经早先仍也原本刚"
+    "曾已正将要靠捡种放守留辞跟随搬租"
 )
 
 # Ordinary words that start with a surname character. A candidate name that starts one of them
@@ -329,6 +347,10 @@ def _in_stop_word(text: str, start: int, end: int) -> bool:
     return False
 
 
+def _starts_stop_word(text: str, start: int) -> bool:
+    return any(text[start : start + n] in _STOP_WORDS for n in range(2, 5))
+
+
 def _name_end(
     text: str, start: int, surname_end: int, *, strong: bool, after_joiner: bool = False
 ) -> int | None:
@@ -360,6 +382,12 @@ def _name_end(
             return end
         punct = end >= len(text) or not _is_cjk(text[end])
         listed = text.startswith("、", end) and _SURNAME_RE.match(text, end + 1) is not None
+        # "张三,女,45岁": the usual form of a case record
+        listed = listed or (
+            text[end : end + 1] in {",", "、", " "}
+            and text[end + 1 : end + 2] in {"男", "女"}
+            and not _is_cjk(text[end + 2 : end + 3] or ",")
+        )
         cue = listed or punct or _starts_with_any(text, end, _PERSON_CUES) is not None
         if strong:
             if weak and length == 1:
@@ -367,7 +395,13 @@ def _name_end(
                     return end
             elif _boundary_at(text, end) or cue:
                 return end
-            elif length == 2 and not weak and text[end] in _VERB_START:
+            elif (
+                fallback is None
+                and not weak
+                and all(c in _GIVEN_NAME_CHARS for c in given)
+                and (length == 2 or text[end] in _VERB_START)
+                and not _starts_stop_word(text, start)
+            ):
                 fallback = end
             continue
         if weak:
