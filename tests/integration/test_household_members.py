@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import select
 
 from marketplace.accounts.models import Role
 from marketplace.cases.models import Case, CasePrivate
-from marketplace.cases.rotation import _COLUMNS
 from marketplace.extensions import db
 from tests.conftest import case_payload, csrf_from, login, make_user, token_for
 
@@ -79,7 +80,6 @@ def test_household_members_are_private_and_encrypted(ctx: Any, client: Any) -> N
         {"ref": ref},
     ).scalar_one()
     assert stored.startswith("gAAAA") and SPOUSE not in stored
-    assert "household_members" in _COLUMNS  # re-encrypted by `flask pii rotate`
 
     # PATCH replaces the list; an empty list clears it
     patched = client.patch(
@@ -95,6 +95,31 @@ def test_household_members_are_private_and_encrypted(ctx: Any, client: Any) -> N
     case = db.session.scalar(select(Case).where(Case.ref == ref))
     db.session.refresh(case.private)
     assert case.private.household_members is None and case.private.members == []
+
+
+def test_key_rotation_reencrypts_household_members(ctx: Any, client: Any) -> None:
+    sw = token_for(make_user(Role.social_worker))
+    payload = case_payload()
+    payload["private"]["household_members"] = MEMBERS
+    ref = client.post("/api/v1/cases", json=payload, headers=sw).json["ref"]
+    query = db.text("SELECT household_members FROM case_private")
+    before = db.session.execute(query).scalar_one()
+    old_key = ctx.config["PII_ENCRYPTION_KEY"]
+    new_key = Fernet.generate_key().decode()
+    ctx.config["PII_ENCRYPTION_KEY"] = f"{new_key},{old_key}"
+    try:
+        result = ctx.test_cli_runner().invoke(args=["pii", "rotate"])
+        assert result.exit_code == 0, result.output
+        db.session.rollback()
+        after = db.session.execute(query).scalar_one()
+        assert after != before
+        with pytest.raises(InvalidToken):
+            Fernet(old_key.encode()).decrypt(after.encode())
+        ctx.config["PII_ENCRYPTION_KEY"] = new_key  # the old key is gone
+        private = client.get(f"/api/v1/cases/{ref}/private", headers=sw)
+        assert private.status_code == 200 and private.json["household_members"] == MEMBERS
+    finally:
+        ctx.config["PII_ENCRYPTION_KEY"] = old_key
 
 
 def test_household_members_are_validated(ctx: Any, client: Any) -> None:
