@@ -85,6 +85,7 @@ class CasePrivate(MethodView):
             "phone": private.phone,
             "address": private.address,
             "narrative": private.narrative,
+            "household_members": private.members,
             "consent": {
                 "publish": private.consent_publish,
                 "recorded_on": private.consent_recorded_on.isoformat()

@@ -49,6 +49,36 @@ def _rows(form: MultiDict[str, str], prefix: str, names: tuple[str, ...]) -> lis
     return rows
 
 
+_MEMBER_SPLIT = re.compile(r"\s*[\s:：,，]\s*")
+
+
+def parse_household_members(value: str) -> tuple[list[dict[str, str]], list[str]]:
+    """One member per line, "relation name" (``丈夫 张建国``, ``女儿：李小红``).
+
+    Returns (members, error messages naming the line). Blank lines are skipped.
+    """
+    members: list[dict[str, str]] = []
+    errors: list[str] = []
+    lines = [line.strip() for line in value.replace("\u3000", " ").splitlines()]
+    for number, line in enumerate(lines, start=1):
+        if not line:
+            continue
+        parts = _MEMBER_SPLIT.split(line, maxsplit=1)
+        if len(parts) != 2 or not parts[0] or not parts[1]:
+            errors.append(
+                str(
+                    _l(
+                        "Line %(n)d: write the relation, a space, then the name "
+                        "(e.g. 丈夫 张建国).",
+                        n=number,
+                    )
+                )
+            )
+            continue
+        members.append({"relation": parts[0], "name": parts[1]})
+    return members, errors
+
+
 def parse_case_form(form: MultiDict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Return (data for CaseCreateSchema, errors found while reshaping)."""
     errors: dict[str, Any] = {}
@@ -78,6 +108,10 @@ def parse_case_form(form: MultiDict[str, str]) -> tuple[dict[str, Any], dict[str
         "government_payouts": [],
         "need_lines": [],
     }
+    members, member_errors = parse_household_members(form.get("private_household_members", ""))
+    data["private"]["household_members"] = members
+    if member_errors:
+        errors.setdefault("private", {})["household_members"] = member_errors
     size = form.get("household_size", "").strip()
     data["household_size"] = int(size) if size.isdigit() and len(size) < 4 else size
     for i, row in enumerate(_rows(form, "payout", PAYOUT_FIELDS)):
@@ -122,6 +156,9 @@ def form_values(case: Any) -> dict[str, Any]:
         "private_phone": private.phone or "",
         "private_address": private.address or "",
         "private_narrative": private.narrative or "",
+        "private_household_members": "\n".join(
+            f"{m['relation']} {m['name']}" for m in private.members
+        ),
         "consent_publish": "y" if private.consent_publish else "",
         "consent_recorded_on": private.consent_recorded_on.isoformat()
         if private.consent_recorded_on

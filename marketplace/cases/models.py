@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import json
 from datetime import date, datetime
 from typing import Any
 
@@ -125,6 +126,8 @@ class CasePrivate(db.Model):
     phone: Mapped[str | None] = mapped_column(EncryptedText)
     address: Mapped[str | None] = mapped_column(EncryptedText)
     narrative: Mapped[str | None] = mapped_column(EncryptedText)
+    # JSON list of {"relation", "name"}, encrypted like the other private fields.
+    household_members: Mapped[str | None] = mapped_column(EncryptedText)
     #: consent to publish an anonymized case (PIPL art. 25)
     consent_publish: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_recorded_on: Mapped[date | None] = mapped_column(Date)
@@ -136,6 +139,16 @@ class CasePrivate(db.Model):
 
     def __repr__(self) -> str:
         return f"<CasePrivate case={self.case_id}>"
+
+    @property
+    def members(self) -> list[dict[str, str]]:
+        """The household members as a list of ``{"relation", "name"}`` (empty when none)."""
+        return json.loads(self.household_members) if self.household_members else []
+
+    @members.setter
+    def members(self, value: list[dict[str, str]]) -> None:
+        rows = [{"relation": m["relation"], "name": m["name"]} for m in value]
+        self.household_members = json.dumps(rows, ensure_ascii=False) if rows else None
 
 
 class GovernmentPayout(db.Model):

@@ -10,7 +10,10 @@ from marketplace.extensions import db
 #: every encrypted column: table -> (primary key, columns). A new ``EncryptedText`` column is
 #: added here (tests/unit/cases/test_vault.py checks that none is missing).
 ENCRYPTED_COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "case_private": ("case_id", ("name", "id_number", "phone", "address", "narrative")),
+    "case_private": (
+        "case_id",
+        ("name", "id_number", "phone", "address", "narrative", "household_members"),
+    ),
     "cases": ("id", ("summary", "return_reason", "withdraw_reason", "outcome_note")),
     "need_lines": ("id", ("description",)),
     "case_follow_ups": ("id", ("note",)),

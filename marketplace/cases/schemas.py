@@ -30,12 +30,31 @@ def _not_future(value: date) -> None:
         raise ValidationError(_l("This date is in the future."))
 
 
+MAX_HOUSEHOLD_MEMBERS = 20
+
+
+class HouseholdMemberSchema(Schema):
+    """Another member of the household: who they are to the beneficiary, and their name.
+
+    Private; their names are scrubbed from every public text like the beneficiary's own."""
+
+    relation = text(20, required=True, min_len=1)
+    name = text(40, required=True, min_len=1)
+
+
 class PrivateSchema(Schema):
     name = text(100, required=True, min_len=1)
     id_number = fields.String(load_default=None, allow_none=True)
     phone = text(40, load_default=None, allow_none=True)
     address = text(200, load_default=None, allow_none=True)
     narrative = text(5000, load_default=None, allow_none=True)
+    household_members = fields.List(
+        fields.Nested(HouseholdMemberSchema),
+        load_default=list,
+        validate=validate.Length(
+            max=MAX_HOUSEHOLD_MEMBERS, error=_l("At most 20 household members.")
+        ),
+    )
 
     @validates("id_number")
     def _check_id(self, value: str | None, **kwargs: Any) -> None:
@@ -246,4 +265,5 @@ class CasePrivateOutSchema(Schema):
     phone = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
     narrative = fields.String(allow_none=True)
+    household_members = fields.List(fields.Nested(HouseholdMemberSchema))
     consent = fields.Dict()

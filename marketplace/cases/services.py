@@ -95,6 +95,8 @@ def _apply(actor: User, case: Case, data: dict[str, Any]) -> None:
                 setattr(
                     case.private, name, (private[name] or None) if name != "name" else private[name]
                 )
+        if "household_members" in private:
+            case.private.members = private["household_members"]
         case.id_hash = id_index(case.private.id_number)
     if "consent" in data:
         consent = data["consent"]
@@ -139,6 +141,8 @@ def refresh_public_text(case: Case) -> None:
 def _private_terms(case: Case) -> tuple[list[str], list[str]]:
     private = case.private
     names = [private.name] if private and private.name else []
+    if private:
+        names += [member["name"] for member in private.members]
     parts: list[str] = []
     if private and private.address:
         parts = [p for p in _address_parts(private.address) if len(p) >= 2]
