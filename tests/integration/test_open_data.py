@@ -12,6 +12,7 @@ from marketplace.accounts.models import OrgKind, Role
 from marketplace.disbursements import services as payouts
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
+from tests import pdfs
 from tests.conftest import make_user
 from tests.integration.test_disbursements import PAID, _funded
 
@@ -33,7 +34,7 @@ def _paid(client: Any, payee_kind: str, payee_name: str, amount: int) -> Any:
         },
     )
     payouts.approve(make_user(Role.reviewer, OrgKind.custodian, "荆州市慈善总会"), found)
-    payouts.add_receipt(owner, found, b"%PDF-1.4\n%%EOF\n")
+    payouts.add_receipt(owner, found, pdfs.classic())
     db.session.commit()
     return found
 
