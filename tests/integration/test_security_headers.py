@@ -295,12 +295,13 @@ PRODUCTION = {
     "APP_ENV": "production",
     "SECRET_KEY": "production-like-secret-key-for-tests-only-0123456789",
     "PII_ENCRYPTION_KEY": "Zm9yLXRlc3RzLW9ubHktMzItYnl0ZXMta2V5LTAwMDE=",
-    "PII_INDEX_KEY": "test-index-key",
+    "PII_INDEX_KEY": "production-like-index-key-for-tests-only-0123456789",
     "STRIPE_WEBHOOK_SECRET": "whsec_test",
     "PAYMENT_GATEWAY": "stripe",
     "STRIPE_SECRET_KEY": "sk_live_not_a_real_key_0000000000",
     "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
-    "RATELIMIT_ENABLED": False,
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_KEY_PREFIX": "jjn-test-headers",
 }
 
 

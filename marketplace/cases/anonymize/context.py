@@ -385,6 +385,8 @@ def _name_end(
             return None
         if _starts_with_any(text, end, _HONORIFICS):
             return end
+        if weak and not strong and not all(c in _GIVEN_NAME_CHARS for c in given):
+            continue  # "于联系因病": a function word and an ordinary word, not 于 + a given name
         punct = end >= len(text) or not _is_cjk(text[end])
         listed = text.startswith("、", end) and _SURNAME_RE.match(text, end + 1) is not None
         # "张三,女,45岁": the usual form of a case record
