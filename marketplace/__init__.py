@@ -130,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     if app.config["APP_ENV"] in SAFE_ENVS and app.config["PAYMENT_GATEWAY"] == "fake":
         app.register_blueprint(payment_views.bp)  # the fake checkout exists nowhere else
+    app.url_map.converters["case_ref"] = cases_api.CaseRefConverter
     for api_bp in (
         cases_api.bp,
         pledges_api.bp,

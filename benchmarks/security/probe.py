@@ -152,6 +152,7 @@ class Browser(requests.Session):
 
 def login(url: str, email: str, ip: str = "192.0.2.10") -> requests.Session:
     session = Browser()
+    session.headers["X-Forwarded-For"] = ip  # the same client throughout (session protection)
     headers = {"X-Forwarded-For": ip}
     page = session.get(url + "/login", headers=headers, timeout=30)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text)
@@ -189,8 +190,8 @@ def headers_probe(url: str) -> dict[str, Any]:
     ]
     complete = 0
     missing: dict[str, list[str]] = {}
-    for path in pages:
-        response = requests.get(url + path, timeout=30)
+    for path in pages:  # as the TLS-terminating proxy forwards them
+        response = requests.get(url + path, headers={"X-Forwarded-Proto": "https"}, timeout=30)
         csp = response.headers.get("Content-Security-Policy", "")
         script_src = re.search(r"script-src([^;]*)", csp)
         lacks = [h for h in SECURITY_HEADERS if h not in response.headers]
@@ -302,42 +303,31 @@ def fuzz_probe(url: str, tokens: dict[str, str], examples: int, tmp: Path) -> di
 
 
 def summarize_ndjson(path: Path) -> dict[str, Any]:
+    """Requests, server errors and failed checks (by name) from schemathesis' NDJSON events."""
     requests_made = 0
     server_errors = 0
     failures: dict[str, int] = {}
     if not path.exists():
         return {"requests": 0, "server_errors": 0, "failures": 0, "by_check": {}}
     for line in path.read_text().splitlines():
-        event = json.loads(line)
-        for interaction in _find(event, "interactions"):
-            for item in interaction if isinstance(interaction, list) else [interaction]:
-                requests_made += 1
-                status = (item.get("response") or {}).get("status_code") or 0
-                server_errors += status >= 500
-        for check in _find(event, "checks"):
-            for item in check if isinstance(check, list) else [check]:
-                if isinstance(item, dict) and item.get("status") == "failure":
-                    failures[item.get("name", "?")] = failures.get(item.get("name", "?"), 0) + 1
+        finished = json.loads(line).get("ScenarioFinished")
+        if not finished:
+            continue
+        recorder = finished.get("recorder") or {}
+        for interaction in (recorder.get("interactions") or {}).values():
+            requests_made += 1
+            status = (interaction.get("response") or {}).get("status_code") or 0
+            server_errors += status >= 500
+        for results in (recorder.get("checks") or {}).values():
+            for check in results:
+                if check.get("status") == "failure":
+                    failures[check["name"]] = failures.get(check["name"], 0) + 1
     return {
         "requests": requests_made,
         "server_errors": server_errors,
         "failures": sum(failures.values()),
         "by_check": failures,
     }
-
-
-def _find(node: Any, key: str) -> list[Any]:
-    found = []
-    if isinstance(node, dict):
-        for k, v in node.items():
-            if k == key:
-                found.append(v)
-            else:
-                found += _find(v, key)
-    elif isinstance(node, list):
-        for v in node:
-            found += _find(v, key)
-    return found
 
 
 def main() -> None:

@@ -6,12 +6,13 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from werkzeug.routing import BaseConverter
 
 from marketplace.accounts import permissions
 from marketplace.accounts.api_auth import require_api_user
 from marketplace.cases import schemas, services
 from marketplace.cases.states import PUBLIC
-from marketplace.extensions import db
+from marketplace.extensions import api, db
 
 bp = Blueprint("cases_api", __name__, url_prefix="/api/v1/cases", description="Cases")
 
@@ -40,7 +41,18 @@ class CaseCollection(MethodView):
         return services.owner_view(case)
 
 
-@bp.route("/<ref>")
+class CaseRefConverter(BaseConverter):
+    """A case reference in ``/cases/<case_ref:ref>``: any segment but ``mine``, so that the
+    static ``/cases/mine`` is the only rule matching that path (its ``Allow`` header lists GET
+    alone, not the PATCH of ``/cases/<ref>``)."""
+
+    regex = r"(?!mine$)[^/]+"
+
+
+api.register_converter(CaseRefConverter, lambda _converter: {"type": "string"})
+
+
+@bp.route("/<case_ref:ref>")
 class CaseItem(MethodView):
     @bp.response(200, schemas.CasePublicSchema)
     def get(self, ref: str) -> dict[str, Any]:

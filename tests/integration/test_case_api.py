@@ -199,3 +199,12 @@ def test_quasi_identifier_peers(ctx: Any, client: Any) -> None:
     cases = {r: db.session.scalar(select(Case).where(Case.ref == r)) for r in refs}
     assert services.quasi_identifier_peers(cases[refs[0]]) == 1  # 5 and 7 are both "5+"
     assert services.quasi_identifier_peers(cases[refs[2]]) == 0  # household of 3: unique
+
+
+def test_own_cases_path_is_not_a_case_reference(client: Any) -> None:
+    """``/cases/mine`` is its own resource: its Allow header does not borrow the PATCH of
+    ``/cases/<ref>`` (schemathesis' allow_header_conformance), and PATCH there is a 405."""
+    allow = {m.strip() for m in client.options("/api/v1/cases/mine").headers["Allow"].split(",")}
+    assert allow == {"GET", "HEAD", "OPTIONS"}
+    assert client.patch("/api/v1/cases/mine", json={}).status_code == 405
+    assert "PATCH" in client.options("/api/v1/cases/JJN-ANYTHING").headers["Allow"]
