@@ -330,6 +330,69 @@ def summarize_ndjson(path: Path) -> dict[str, Any]:
     }
 
 
+def outage_probe(env: dict[str, str], database: str, seconds: float = 10.0) -> dict[str, Any]:
+    """PostgreSQL stopped for ``seconds`` under requests (a TCP proxy in front of it is closed,
+    then reopened on the same port): statuses during the outage and after it, no restart."""
+    import threading
+    from collections import Counter
+
+    sys.path.insert(0, str(ROOT))
+    from tests.integration.test_unavailable import _Proxy
+
+    proxy = _Proxy(("127.0.0.1", 5432))
+    proxy.start()
+    proxied = {
+        **env,
+        "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:{proxy.port}/{database}",
+    }
+    proc, url = start_gunicorn(production_env(proxied))
+    phase = {"name": "before"}
+    counts: dict[str, Counter[int]] = {"before": Counter(), "down": Counter(), "after": Counter()}
+    ready: dict[str, Counter[int]] = {"down": Counter(), "after": Counter()}
+    stop = threading.Event()
+
+    def load() -> None:
+        paths = ["/", "/cases", "/api/v1/cases", "/transparency", "/api/v1/transparency/summary"]
+        i = 0
+        while not stop.is_set():
+            name = phase["name"]
+            try:
+                status = requests.get(url + paths[i % len(paths)], timeout=30).status_code
+            except requests.RequestException:
+                status = 0
+            counts[name][status] += 1
+            i += 1
+
+    threads = [threading.Thread(target=load, daemon=True) for _ in range(4)]
+    try:
+        for thread in threads:
+            thread.start()
+        time.sleep(3)
+        phase["name"] = "down"
+        proxy.stop()
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            ready["down"][requests.get(url + "/readyz", timeout=30).status_code] += 1
+            time.sleep(1)
+        healthz_down = requests.get(url + "/healthz", timeout=30).status_code
+        proxy.start()
+        phase["name"] = "after"
+        time.sleep(5)
+        ready["after"][requests.get(url + "/readyz", timeout=30).status_code] += 1
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+        proc.terminate()
+        proc.wait(timeout=60)
+        proxy.stop()
+    return {
+        "requests": {k: dict(sorted(v.items())) for k, v in counts.items()},
+        "readyz": {k: dict(v) for k, v in ready.items()},
+        "healthz_while_down": healthz_down,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--fuzz-examples", type=int, default=30)
@@ -358,6 +421,7 @@ def main() -> None:
         finally:
             proc.terminate()
             proc.wait(timeout=60)
+        figures["outage"] = outage_probe(env, name)
         if not options.skip_fuzz:
             proc, url = start_gunicorn(env)  # development: the fake gateway lets pledges run
             try:
