@@ -3,9 +3,9 @@
 After the demo data (the ``flask demo`` code path) plus a planted case whose private part and
 every typed free text (summary, need-line descriptions, return reason, disbursement payee,
 purpose and rejection reason, outcome note, follow-up answer, referral decline note, withdraw
-reason) hold a beneficiary's name, resident ID number, mobile number, street address and bank
-card number, the raw SQLite files (main file and -wal) and a ``pg_dump`` of the PostgreSQL test
-database contain none of those strings.
+reason) hold a beneficiary's name, resident ID number, mobile number, street address, bank
+card number and her husband's name, the raw SQLite files (main file and -wal) and a ``pg_dump``
+of the PostgreSQL test database contain none of those strings.
 """
 
 from __future__ import annotations
@@ -41,13 +41,14 @@ ID_NUMBER = "421002197503152131"
 PHONE = "13971234567"
 ADDRESS = "沙市区北京中路128号3栋502室"
 CARD = "6217002880123456789"  # passes Luhn
-PLANTED = (NAME, ID_NUMBER, PHONE, ADDRESS, CARD)
+SPOUSE = "司马建国"  # another person: a household member named in the typed text
+PLANTED = (NAME, ID_NUMBER, PHONE, ADDRESS, CARD, SPOUSE)
 MIGRATIONS = str(Path(__file__).resolve().parents[2] / "migrations")
 CASH_FEN = 500_000
 
 
 def _all(prefix: str = "") -> str:
-    return f"{prefix}{NAME},住{ADDRESS},身份证{ID_NUMBER},手机{PHONE},银行卡{CARD}"
+    return f"{prefix}{NAME},住{ADDRESS},身份证{ID_NUMBER},手机{PHONE},银行卡{CARD},丈夫{SPOUSE}"
 
 
 def test_planted_values_are_valid() -> None:
@@ -73,6 +74,7 @@ def plant(app: Flask) -> str:
             "phone": PHONE,
             "address": ADDRESS,
             "narrative": _all("叙述:"),
+            "household_members": [{"relation": "丈夫", "name": SPOUSE}],
         },
         "consent": {
             "publish": True,
