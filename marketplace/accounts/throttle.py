@@ -12,7 +12,7 @@ import hashlib
 from datetime import UTC, datetime
 
 from flask import Response, render_template, request
-from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_limiter import RequestLimit
 from sqlalchemy import select
 
@@ -53,10 +53,12 @@ def locked(limit: RequestLimit) -> Response:
 
     until = datetime.fromtimestamp(limit.reset_at, UTC)
     minutes = max(1, round((until - datetime.now(UTC)).total_seconds() / 60))
-    message = _(
+    message = ngettext(
         "Too many failed sign-in attempts. For your safety, signing in is paused for about "
-        "%(minutes)d minute(s). Please try again later.",
-        minutes=minutes,
+        "%(num)d minute. Please try again later.",
+        "Too many failed sign-in attempts. For your safety, signing in is paused for about "
+        "%(num)d minutes. Please try again later.",
+        minutes,
     )
     form = LoginForm()
     body = render_template("accounts/login.html", form=form, lock_message=message)
