@@ -37,9 +37,11 @@ test: install system-deps lint
 test-postgres: install system-deps
 	$(PYTHON) .ci/pg_test.py
 
+## ruff, and mypy --strict on the pure engine and the ledger core (issue 11 widens this)
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy --strict --follow-imports=silent matching marketplace/ledger/core.py
 
 format: install
 	$(BIN)/ruff format .
