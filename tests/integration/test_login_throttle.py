@@ -191,14 +191,16 @@ def gunicorn_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     import requests
 
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url + "/healthz", timeout=10).status_code == 200:
-                break
-        except requests.RequestException:
-            time.sleep(0.5)
     try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(url + "/healthz", timeout=10).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.5)
+        else:
+            pytest.fail("gunicorn did not answer /healthz within 120 s")
         yield url
     finally:
         server.terminate()
