@@ -17,8 +17,10 @@ from flask_limiter import RequestLimit
 from sqlalchemy import select
 
 from marketplace.accounts.models import User
+from marketplace.accounts.services import normalize_email
 from marketplace.audit import services as audit
 from marketplace.audit.models import AuditEvent
+from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
 
 #: per client IP (behind a proxy: set TRUSTED_PROXIES so the client's address is used)
@@ -34,10 +36,19 @@ def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()[:16]
 
 
+def _typed_email() -> str:
+    """The e-mail in the sign-in form, normalized as sign-in normalizes it (so spelling variants
+    of one address share one bucket); an invalid address is kept as typed, lower-cased."""
+    typed = (request.form.get("email") or "").strip()
+    try:
+        return normalize_email(typed)
+    except ValidationFailed:
+        return typed.lower()
+
+
 def account_key() -> str:
     """The rate-limit bucket of the account named in the form (normalized e-mail, hashed)."""
-    email = (request.form.get("email") or "").strip().lower()
-    return f"{_ACCOUNT}:{_digest(email)}"
+    return f"{_ACCOUNT}:{_digest(_typed_email())}"
 
 
 def failed(response: Response) -> bool:
@@ -78,7 +89,7 @@ def _audit_lock(limit: RequestLimit) -> None:
         return
     user = None
     if scope == _ACCOUNT:
-        email = (request.form.get("email") or "").strip().lower()
+        email = _typed_email()
         user = db.session.scalar(select(User).where(User.email == email)) if email else None
     audit.record(
         None,
