@@ -59,10 +59,9 @@ def _env(tmp_path: Path, **changes: str | None) -> dict[str, str]:
     return env
 
 
-def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    code = "from marketplace import create_app; create_app(); print('started')"
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603
-        [sys.executable, "-c", code],
+        args,
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -70,6 +69,11 @@ def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
     )
+
+
+def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    code = "from marketplace import create_app; create_app(); print('started')"
+    return _run([sys.executable, "-c", code], env)
 
 
 def test_a_safe_production_configuration_starts(tmp_path: Path) -> None:
@@ -106,21 +110,9 @@ def test_every_problem_is_listed_at_once() -> None:
 
 def test_gunicorn_refuses_to_boot_with_the_fake_gateway(tmp_path: Path) -> None:
     env = _env(tmp_path, PAYMENT_GATEWAY="fake")
-    result = subprocess.run(  # noqa: S603
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "--bind",
-            "127.0.0.1:0",
-            "--workers",
-            "2",
-            "marketplace:create_app()",
-        ],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    result = _run(
+        [gunicorn, "--bind", "127.0.0.1:0", "--workers", "2", "marketplace:create_app()"], env
     )
     assert result.returncode != 0
     assert "PAYMENT_GATEWAY:" in result.stderr
