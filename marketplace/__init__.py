@@ -104,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.extensions import api, csrf
     from marketplace.ngos import api as projects_api
     from marketplace.ngos import views as ngo_views
+    from marketplace.notifications import views as notification_views
     from marketplace.opendata import api as opendata_api
     from marketplace.opendata import views as opendata_views
     from marketplace.payments import views as payment_views
@@ -120,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
         case_views.bp,
         donor_views.bp,
         ngo_views.bp,
+        notification_views.bp,
         plan_views.bp,
         disbursement_views.bp,
         opendata_views.bp,

@@ -125,7 +125,7 @@ def navigation() -> list[tuple[str, Any]]:
 def unread_count() -> int:
     if not getattr(current_user, "is_authenticated", False):
         return 0
-    from marketplace.accounts.notifications import unread
+    from marketplace.notifications.services import unread
 
     return len(unread(current_user.id))
 

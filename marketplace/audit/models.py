@@ -1,4 +1,8 @@
-"""Audit log: who did what to which object, and every view of private data."""
+"""Audit log: who did what to which object, and every view of private data.
+
+The lowest domain package: it knows users only by id (``actor_id``), so every other package
+may write audit events without an import cycle.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.accounts.models import User
 from marketplace.db_types import UTCDateTime, utcnow
 from marketplace.extensions import db
 
@@ -25,5 +28,3 @@ class AuditEvent(db.Model):
     object_id: Mapped[str] = mapped_column(String(64), index=True)
     #: non-private facts only (statuses, reasons, counts) — never private field values
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-
-    actor: Mapped[User | None] = relationship()

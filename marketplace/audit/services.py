@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
-from marketplace.accounts.models import User
 from marketplace.audit.models import AuditEvent
 from marketplace.extensions import db
 
 
+class Actor(Protocol):
+    """Whoever acts: a user row (only its id is recorded)."""
+
+    @property
+    def id(self) -> int: ...
+
+
 def record(
-    actor: User | None, action: str, object_type: str, object_id: str | int, **data: Any
+    actor: Actor | None, action: str, object_type: str, object_id: str | int, **data: Any
 ) -> AuditEvent:
     """Add an audit event. ``data`` must hold no private values."""
     event = AuditEvent(

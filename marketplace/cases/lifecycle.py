@@ -10,6 +10,7 @@ scrubbed in their own clear column, the only one donors see.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,7 +19,6 @@ from sqlalchemy import select
 
 from marketplace.accounts import permissions
 from marketplace.accounts.models import User
-from marketplace.accounts.notifications import notify
 from marketplace.audit.services import record
 from marketplace.cases import anonymize
 from marketplace.cases.models import Case, FollowUp
@@ -26,8 +26,12 @@ from marketplace.cases.states import STAGE_ORDER, CaseStage, CaseStatus, check_t
 from marketplace.db_types import local_today, utcnow
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.extensions import db
+from marketplace.notifications.services import notify
 
 OUTCOMES = ("resolved", "partly", "not_resolved")
+#: checks other domains add (``add_close_guard``) before a case may close; each raises Conflict.
+#: Domains above cases (disbursements) register here so that cases imports none of them.
+_CLOSE_GUARDS: dict[str, Callable[[Case], None]] = {}
 FOLLOW_UP_DAYS = (30, 90)
 _STAMP = {
     CaseStage.planned: "planned_at",
@@ -57,14 +61,21 @@ def note_funding(case: Case) -> None:
         advance(case, CaseStage.funded)
 
 
+def add_close_guard(guard: Callable[[Case], None]) -> Callable[[Case], None]:
+    """Register a check run by ``close_case`` (keyed by qualified name: registering twice is
+    harmless)."""
+    _CLOSE_GUARDS[f"{guard.__module__}.{guard.__qualname__}"] = guard
+    return guard
+
+
 def close_case(actor: User, case: Case, outcome: str, note: str = "") -> Case:
     """Close with an outcome (by a social worker of the case's organization).
 
     Raises:
         ValidationFailed: an unknown outcome.
-        Conflict: money is still held for the case, or a payout waits for approval.
+        Conflict: money is still held for the case, or a close guard of another domain refused
+            (a payout waits for approval).
     """
-    from marketplace.disbursements.models import Disbursement, DisbursementStatus
     from marketplace.ledger.services import held_by_line
 
     permissions.require(permissions.can_edit_case(actor, case), hide=True)
@@ -78,18 +89,8 @@ def close_case(actor: User, case: Case, outcome: str, note: str = "") -> Case:
             {"held_fen": held},
             code="money_held",
         )
-    waiting = db.session.scalar(
-        select(Disbursement.id).where(
-            Disbursement.case_id == case.id,
-            Disbursement.status == DisbursementStatus.requested,
-        )
-    )
-    if waiting:
-        raise Conflict(
-            _l("A disbursement still waits for approval."),
-            {"disbursement": waiting},
-            code="payout_waiting",
-        )
+    for guard in _CLOSE_GUARDS.values():
+        guard(case)
     now = utcnow()
     case.status = CaseStatus.closed
     case.ended_at = now

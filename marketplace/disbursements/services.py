@@ -17,9 +17,8 @@ from sqlalchemy import ColumnElement, and_, exists, select, update
 
 from marketplace.accounts import permissions
 from marketplace.accounts.models import Organization, OrgKind, Role, User
-from marketplace.accounts.notifications import notify
 from marketplace.audit.services import record
-from marketplace.cases.lifecycle import advance
+from marketplace.cases.lifecycle import add_close_guard, advance
 from marketplace.cases.models import Case
 from marketplace.cases.states import CaseStage
 from marketplace.db_types import utcnow
@@ -37,6 +36,7 @@ from marketplace.extensions import db
 from marketplace.i18n import format_fen
 from marketplace.ledger import services as ledger
 from marketplace.ledger.core import EntryDraft, PostingDraft, Side
+from marketplace.notifications.services import notify
 from marketplace.utils import get_row
 
 MONEY_KINDS = ("cash", "in_kind")
@@ -110,6 +110,23 @@ def request_disbursement(actor: User, case: Case, data: dict[str, Any]) -> Disbu
             key=f"disbursement:{disbursement.id}:requested:{reviewer_id}",
         )
     return disbursement
+
+
+@add_close_guard
+def no_payout_waiting(case: Case) -> None:
+    """A case cannot close while one of its payouts waits for approval."""
+    waiting = db.session.scalar(
+        select(Disbursement.id).where(
+            Disbursement.case_id == case.id,
+            Disbursement.status == DisbursementStatus.requested,
+        )
+    )
+    if waiting:
+        raise Conflict(
+            _l("A disbursement still waits for approval."),
+            {"disbursement": waiting},
+            code="payout_waiting",
+        )
 
 
 def _custodian_reviewers() -> list[int]:

@@ -13,13 +13,13 @@ from stdnum.cn import uscc
 
 from marketplace.accounts import permissions
 from marketplace.accounts.models import Organization, OrgKind, Role, User
-from marketplace.accounts.notifications import notify
 from marketplace.audit.services import record
 from marketplace.cases.models import Case, CasePrivate, NeedLine
 from marketplace.db_types import local_today, utcnow
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 from marketplace.ngos.models import Project, ProjectStatus, Referral, ReferralStatus
+from marketplace.notifications.services import notify
 from marketplace.utils import get_row
 
 

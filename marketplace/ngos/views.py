@@ -14,7 +14,6 @@ from werkzeug.wrappers import Response
 
 from marketplace.accounts import permissions
 from marketplace.accounts.models import Organization, OrgKind, Role
-from marketplace.accounts.notifications import Notification, unread
 from marketplace.cases import services as case_services
 from marketplace.cases.anonymize import AGE_BANDS
 from marketplace.cases.forms import CsrfForm, yuan_to_fen
@@ -262,24 +261,3 @@ def release(referral_id: int) -> Response:
         db.session.commit()
         flash(_("Contact details released to the NGO (recorded in the audit log)."), "success")
     return redirect(url_for("cases.manage", ref=item.case.ref))
-
-
-# ---- notifications ----------------------------------------------------------------------------
-
-
-@bp.route("/notifications", methods=["GET", "POST"])
-@login_required
-def notifications() -> str | Response:
-    if request.method == "POST":
-        _csrf()
-        for note in unread(current_user.id):
-            note.read_at = utcnow()
-        db.session.commit()
-        return redirect(url_for("ngos.notifications"))
-    items = db.session.scalars(
-        select(Notification)
-        .where(Notification.user_id == current_user.id)
-        .order_by(Notification.created_at.desc())
-        .limit(100)
-    ).all()
-    return render_template("notifications.html", items=items, form=CsrfForm())

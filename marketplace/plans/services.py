@@ -21,7 +21,6 @@ from sqlalchemy.orm import joinedload
 
 from marketplace.accounts import permissions
 from marketplace.accounts.models import User
-from marketplace.accounts.notifications import notify
 from marketplace.audit.services import record
 from marketplace.cases.lifecycle import advance
 from marketplace.cases.models import Case, NeedLine
@@ -34,6 +33,7 @@ from marketplace.extensions import db
 from marketplace.ledger import services as ledger
 from marketplace.ledger.core import EntryDraft, PostingDraft, Side
 from marketplace.ngos import services as ngos
+from marketplace.notifications.services import notify
 from marketplace.plans import catalog
 from marketplace.plans.models import Plan, PlanItem, PlanStatus, SourceKind
 from marketplace.utils import get_row

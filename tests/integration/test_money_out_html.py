@@ -10,13 +10,13 @@ from PIL import Image
 from sqlalchemy import select
 
 from marketplace.accounts.models import OrgKind, Role
-from marketplace.accounts.notifications import Notification
 from marketplace.cases.models import Case, FollowUp
 from marketplace.cases.states import CaseStage, CaseStatus
 from marketplace.db_types import utcnow
 from marketplace.disbursements.models import Disbursement, DisbursementStatus
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
+from marketplace.notifications.models import Notification
 from tests.conftest import csrf_from, login, make_user
 from tests.integration.test_disbursements import PAID, _funded
 

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import OrgKind, Role
-from marketplace.accounts.notifications import Notification
 from marketplace.audit.models import AuditEvent
 from marketplace.cases.models import Case
 from marketplace.db_types import utcnow
@@ -17,6 +16,7 @@ from marketplace.errors import Conflict, ValidationFailed
 from marketplace.extensions import db
 from marketplace.ngos import services
 from marketplace.ngos.models import Referral, ReferralStatus
+from marketplace.notifications.models import Notification
 from tests.conftest import case_payload, csrf_from, login, make_user, token_for
 
 PROJECT = {
