@@ -282,3 +282,21 @@ def test_refund_of_a_line_gift_comes_off_that_line(ctx: Any, client: Any) -> Non
     assert held[line] == PAID and held.get(None, 0) == 0
     assert _request(client, case, sw, line, amount_fen=PAID).status_code == 201
     assert ledger.verify() == []
+
+
+def test_a_waiting_payout_is_a_close_guard_registered_by_disbursements(
+    ctx: Any, client: Any
+) -> None:
+    """Cases import no disbursement code: the disbursements domain registers the check that a
+    case with a payout waiting for approval cannot close."""
+    from marketplace.cases import lifecycle
+    from marketplace.disbursements import services as disbursements
+    from marketplace.errors import Conflict
+
+    assert disbursements.no_payout_waiting in lifecycle._CLOSE_GUARDS.values()
+    case, sw, line = _funded(client)
+    disbursements.no_payout_waiting(case)  # nothing waits yet
+    assert _request(client, case, sw, line).status_code == 201
+    with pytest.raises(Conflict) as refused:
+        disbursements.no_payout_waiting(case)
+    assert refused.value.code == "payout_waiting"
