@@ -111,12 +111,14 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.payments import webhooks
     from marketplace.plans import api as plans_api
     from marketplace.plans import views as plan_views
+    from marketplace.public import views as public_views
     from marketplace.reports import views as report_views
     from marketplace.transparency import api as transparency_api
     from marketplace.transparency import views as transparency_views
 
     for bp in (
         core_views.bp,
+        public_views.bp,
         account_views.bp,
         case_views.bp,
         donor_views.bp,

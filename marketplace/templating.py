@@ -99,8 +99,8 @@ def status_label(status: Any) -> str:
 def navigation() -> list[tuple[str, Any]]:
     """(url, label) pairs for the header, by the signed-in user's role."""
     items: list[tuple[str, Any]] = [
-        (url_for("cases.public_list"), _l("Cases")),
-        (url_for("ngos.projects"), _l("Projects")),
+        (url_for("public.case_list"), _l("Cases")),
+        (url_for("public.projects"), _l("Projects")),
         (url_for("core.api_docs"), _l("API")),
     ]
     user = current_user

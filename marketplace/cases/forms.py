@@ -7,37 +7,16 @@ fields such as ``need-0-amount`` (yuan, as people type it) into ``need_lines[0].
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
+
+from marketplace.forms import CsrfForm, fen_to_yuan, yuan_to_fen  # noqa: F401 - re-exported
 
 MAX_ROWS = 30
 PAYOUT_FIELDS = ("scheme", "amount", "status", "paid_on", "document_ref")
 NEED_FIELDS = ("kind", "category", "description", "amount", "units", "unit_name", "payee_kind")
-
-
-class CsrfForm(FlaskForm):
-    """An empty form: CSRF protection for hand-built forms and action buttons."""
-
-
-def yuan_to_fen(value: str) -> int:
-    """``"1,234.5"`` -> 123450. Raises ValueError unless it is yuan with at most 2 decimals."""
-    cleaned = value.strip().replace(",", "").replace(",", "").replace("¥", "").replace("元", "")
-    if not re.fullmatch(r"\d{1,12}(\.\d{1,2})?", cleaned):
-        raise ValueError(value)
-    try:
-        return int(Decimal(cleaned) * 100)
-    except InvalidOperation as exc:  # pragma: no cover - regex already guards
-        raise ValueError(value) from exc
-
-
-def fen_to_yuan(fen: int | None) -> str:
-    if fen is None:
-        return ""
-    return f"{Decimal(fen) / 100:.2f}"
 
 
 def _rows(form: MultiDict[str, str], prefix: str, names: tuple[str, ...]) -> list[dict[str, str]]:

@@ -1,7 +1,9 @@
-"""HTML pages for cases: public list and page, social-worker dashboard and intake, review queue."""
+"""HTML pages for cases: social-worker dashboard and intake, review queue (the public list and
+page live in ``marketplace.public``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -13,62 +15,17 @@ from werkzeug.wrappers import Response
 from marketplace.accounts import permissions
 from marketplace.cases import anonymize, schemas, services
 from marketplace.cases.forms import CsrfForm, form_values, merge_errors, parse_case_form
-from marketplace.cases.states import PUBLIC, CaseStatus
+from marketplace.cases.models import Case
+from marketplace.cases.states import CaseStatus
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.ngos import services as ngo_services
 from marketplace.schemas_base import translate_messages
 
 bp = Blueprint("cases", __name__)
 
-PER_PAGE = 12
-
-
-# ---- public -------------------------------------------------------------------------------
-
-
-@bp.get("/cases")
-def public_list() -> str:
-    try:
-        args = schemas.CaseListArgs().load(
-            {k: v for k, v in request.args.items() if v != ""}, unknown="exclude"
-        )
-    except ValidationError as exc:
-        args = {"page": 1, "per_page": PER_PAGE}
-        flash(_("Some filters were not valid and were ignored."), "error")
-        errors = translate_messages(exc.messages)
-    else:
-        errors = {}
-    args["per_page"] = PER_PAGE
-    page = services.paginate_public(args)
-    return render_template("cases/list.html", page=page, args=args, errors=errors)
-
-
-@bp.get("/cases/<ref>")
-def public_detail(ref: str) -> str:
-    case = services.get_case(ref)
-    internal = permissions.can_see_case_internals(current_user, case)
-    if case.status not in PUBLIC and not internal:
-        abort(404)
-    view = schemas.CasePublicSchema().dump(services.public_view(case))
-    from marketplace.donors import funds
-    from marketplace.donors import services as donors
-    from marketplace.plans import services as plan_services
-    from marketplace.transparency import services as transparency
-
-    return render_template(
-        "cases/detail.html",
-        case=view,
-        internal=internal,
-        gifts=donors.public_gifts(case),
-        plan_summary=plan_services.public_summary(case),
-        offers=[funds.offer_text(f) for f in funds.match_offers(case)],
-        can_pledge=getattr(current_user, "role", None) in donors.PLEDGING_ROLES
-        and case.status == CaseStatus.published,
-        available_fen=donors.available_fen(case),
-        trail=transparency.case_trail(case),
-        form=CsrfForm(),
-    )
+#: sections other domains add to a case's manage page: each returns template variables for the
+#: case (NGO referrals come from ``marketplace.ngos.views``). Cases import none of those domains.
+MANAGE_PANELS: dict[str, Callable[[Case], dict[str, Any]]] = {}
 
 
 # ---- social worker ------------------------------------------------------------------------
@@ -188,14 +145,7 @@ def manage(ref: str) -> str:
         can_edit=permissions.can_edit_case(current_user, case),
         can_view_private=permissions.can_view_private(current_user, case),
         form=CsrfForm(),
-        referrals=ngo_services.case_referrals(case),
-        service_options={
-            line.id: ngo_services.service_projects_for(case, line)
-            for line in case.need_lines
-            if line.kind == "service"
-        }
-        if case.status == CaseStatus.published
-        else {},
+        **{k: v for panel in MANAGE_PANELS.values() for k, v in panel(case).items()},
     )
 
 

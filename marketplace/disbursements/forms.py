@@ -11,7 +11,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from marketplace.cases.forms import yuan_to_fen
+from marketplace.forms import yuan_to_fen
 
 
 class YuanField(StringField):

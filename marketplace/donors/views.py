@@ -10,17 +10,15 @@ from flask_login import current_user, login_required
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
-from marketplace.accounts.models import OrgKind, Role
+from marketplace.accounts.models import Role
 from marketplace.cases import services as case_services
-from marketplace.cases.forms import CsrfForm, yuan_to_fen
 from marketplace.donors import funds, schemas, services
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.forms import CsrfForm, yuan_to_fen
 from marketplace.ledger import services as ledger
 from marketplace.payments.services import start_checkout
 from marketplace.schemas_base import translate_messages
-from marketplace.transparency import organizations
-from marketplace.utils import page_arg
 
 bp = Blueprint("donors", __name__)
 
@@ -70,7 +68,7 @@ def pledge_to_case(ref: str) -> Response:
     except DomainError as exc:
         db.session.rollback()
         flash(str(exc.message), "error")
-    return redirect(url_for("cases.public_detail", ref=ref) + "#pledge")
+    return redirect(url_for("public.case_detail", ref=ref) + "#pledge")
 
 
 @bp.route("/pledges/rule", methods=["GET", "POST"])
@@ -226,16 +224,4 @@ def company_fund(fund_id: int) -> str | Response:
         matched=funds.matched_total(fund),
         offer=funds.offer_text(fund) if fund.match_ratio else None,
         form=CsrfForm(),
-    )
-
-
-@bp.get("/companies/<int:org_id>")
-def public_company(org_id: int) -> str:
-    """A company's public record: funds, money paid in, committed and delivered, cases."""
-    try:
-        org = organizations.public_organization(org_id, OrgKind.company)
-    except DomainError:
-        abort(404)
-    return render_template(
-        "transparency/organization.html", record=organizations.record(org, page=page_arg())
     )

@@ -13,20 +13,39 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from marketplace.accounts import permissions
-from marketplace.accounts.models import Organization, OrgKind, Role
+from marketplace.accounts.models import Organization, Role
 from marketplace.cases import services as case_services
+from marketplace.cases import views as case_views
 from marketplace.cases.anonymize import AGE_BANDS
-from marketplace.cases.forms import CsrfForm, yuan_to_fen
+from marketplace.cases.models import Case
+from marketplace.cases.states import CaseStatus
 from marketplace.db_types import utcnow
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.forms import CsrfForm, yuan_to_fen
 from marketplace.ngos import schemas, services
 from marketplace.ngos.models import Project, Referral
 from marketplace.schemas_base import translate_messages
-from marketplace.transparency import organizations
-from marketplace.utils import attempt, get_row, page_arg
+from marketplace.utils import attempt, get_row
 
 bp = Blueprint("ngos", __name__)
+
+
+def _referral_panel(case: Case) -> dict[str, Any]:
+    """The referral section of a case's manage page (registered with the cases views)."""
+    return {
+        "referrals": services.case_referrals(case),
+        "service_options": {
+            line.id: services.service_projects_for(case, line)
+            for line in case.need_lines
+            if line.kind == "service"
+        }
+        if case.status == CaseStatus.published
+        else {},
+    }
+
+
+case_views.MANAGE_PANELS["referrals"] = _referral_panel
 
 
 def _ngo_staff() -> Any:
@@ -168,31 +187,6 @@ def referral(referral_id: int) -> str | Response:
         now=utcnow(),
         form=CsrfForm(),
     )
-
-
-@bp.get("/ngos/<int:org_id>")
-def public_ngo(org_id: int) -> str:
-    """An NGO's public record: projects, service record, money committed and delivered."""
-    try:
-        org = organizations.public_organization(org_id, OrgKind.ngo)
-    except DomainError:
-        abort(404)
-    projects = db.session.scalars(
-        select(Project).where(Project.organization_id == org.id).order_by(Project.id)
-    ).all()
-    return render_template(
-        "transparency/organization.html",
-        record=organizations.record(org, page=page_arg()),
-        projects=[services.project_view(p) for p in projects],
-    )
-
-
-@bp.get("/projects")
-def projects() -> str:
-    page = services.paginate_projects(
-        {"category": request.args.get("category") or None, "page": 1, "per_page": 100}
-    )
-    return render_template("ngos/projects.html", page=page)
 
 
 # ---- reviewer: verify NGOs ------------------------------------------------------------------

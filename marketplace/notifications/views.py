@@ -6,8 +6,8 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from marketplace.cases.forms import CsrfForm
 from marketplace.extensions import db
+from marketplace.forms import CsrfForm
 from marketplace.notifications import services
 
 bp = Blueprint("notifications", __name__)

@@ -11,10 +11,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from marketplace.cases.forms import CsrfForm
 from marketplace.donors import services as donors
 from marketplace.donors.models import Pledge, PledgeStatus
 from marketplace.extensions import db
+from marketplace.forms import CsrfForm
 from marketplace.payments.fake_gateway import FakeGateway
 from marketplace.payments.gateway import sign_payload
 from marketplace.payments.webhooks import receive
@@ -71,4 +71,4 @@ def fake_cancel(session_id: str) -> Response:
     db.session.commit()
     flash(_("The pledge was cancelled; nothing was charged."), "success")
     target = pledge.case.ref if pledge.case else None
-    return redirect(url_for("cases.public_detail", ref=target) if target else url_for("core.index"))
+    return redirect(url_for("public.case_detail", ref=target) if target else url_for("core.index"))

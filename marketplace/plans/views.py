@@ -10,8 +10,8 @@ from werkzeug.wrappers import Response
 
 from marketplace.accounts import permissions
 from marketplace.cases import services as case_services
-from marketplace.cases.forms import CsrfForm, yuan_to_fen
 from marketplace.extensions import db
+from marketplace.forms import CsrfForm, yuan_to_fen
 from marketplace.plans import services
 from marketplace.plans.models import Plan, PlanItem
 from marketplace.utils import attempt, get_row

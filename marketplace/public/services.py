@@ -1,0 +1,46 @@
+"""What the public pages show, gathered from the domains below (the read side of the product).
+
+The public package sits above cases, donors, plans, NGOs and transparency: it may read all of
+them, and none of them imports it. A case's public page is the one place where a case's gifts,
+plan, match offers and money trail come together.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from marketplace.cases import schemas as case_schemas
+from marketplace.cases import services as cases
+from marketplace.cases.models import Case
+from marketplace.cases.states import CaseStatus
+from marketplace.donors import funds
+from marketplace.donors import services as donors
+from marketplace.extensions import db
+from marketplace.ngos import services as ngos
+from marketplace.ngos.models import Project
+from marketplace.plans import services as plans
+from marketplace.transparency import services as transparency
+
+
+def case_page(case: Case, viewer: Any) -> dict[str, Any]:
+    """Everything a case's public page renders, for this viewer (signed in or not)."""
+    return {
+        "case": case_schemas.CasePublicSchema().dump(cases.public_view(case)),
+        "gifts": donors.public_gifts(case),
+        "plan_summary": plans.public_summary(case),
+        "offers": [funds.offer_text(f) for f in funds.match_offers(case)],
+        "can_pledge": getattr(viewer, "role", None) in donors.PLEDGING_ROLES
+        and case.status == CaseStatus.published,
+        "available_fen": donors.available_fen(case),
+        "trail": transparency.case_trail(case),
+    }
+
+
+def ngo_projects(org_id: int) -> list[dict[str, Any]]:
+    """An NGO's projects, as its public record lists them."""
+    rows = db.session.scalars(
+        select(Project).where(Project.organization_id == org_id).order_by(Project.id)
+    )
+    return [ngos.project_view(p) for p in rows]
