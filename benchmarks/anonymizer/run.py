@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from faker import Faker
 
 from marketplace.cases.anonymize import scrub
-from marketplace.cases.anonymize.context import COMPOUND_SURNAMES
+from marketplace.cases.anonymize.lexicon import COMPOUND_SURNAMES
 
 SEED = 20261130
 N_WITH_NAMES = 1500

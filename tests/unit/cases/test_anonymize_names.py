@@ -7,7 +7,7 @@ from faker.providers.person.zh_CN import Provider as FakerPerson
 
 from benchmarks.anonymizer.run import measure
 from marketplace.cases.anonymize import scrub
-from marketplace.cases.anonymize.context import COMPOUND_SURNAMES, SURNAMES
+from marketplace.cases.anonymize.lexicon import COMPOUND_SURNAMES, SURNAMES
 
 
 @pytest.mark.parametrize(
