@@ -193,10 +193,10 @@ def handle_unavailable(error: Exception) -> Any:
     Nothing here may touch the database: the signed-in user is not loaded (the page renders as
     for a visitor) and the failed transaction is dropped.
     """
-    from flask import g
+    from flask import current_app, g
     from flask_login import AnonymousUserMixin
 
-    from marketplace.extensions import db
+    db = current_app.extensions["sqlalchemy"]  # not imported: extensions import this module
 
     log.warning("backing service unavailable: %s", type(error).__name__)
     try:

