@@ -22,7 +22,7 @@ from marketplace.accounts.models import User
 from marketplace.audit.services import record
 from marketplace.cases import anonymize
 from marketplace.cases.models import Case, FollowUp
-from marketplace.cases.states import STAGE_ORDER, CaseStage, CaseStatus, check_transition
+from marketplace.cases.states import STAGE_ORDER, CaseStage, CaseStatus, check_transition, move
 from marketplace.db_types import local_today, utcnow
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.extensions import db
@@ -92,7 +92,7 @@ def close_case(actor: User, case: Case, outcome: str, note: str = "") -> Case:
     for guard in _CLOSE_GUARDS.values():
         guard(case)
     now = utcnow()
-    case.status = CaseStatus.closed
+    move(case, CaseStatus.closed)
     case.ended_at = now
     case.outcome = outcome
     case.outcome_note = _typed(note)

@@ -21,11 +21,20 @@ from marketplace.audit.services import record
 from marketplace.cases import anonymize
 from marketplace.cases.models import Case, CasePrivate, GovernmentPayout, NeedLine
 from marketplace.cases.reference import county_label
-from marketplace.cases.states import EDITABLE, OPEN, CaseStage, CaseStatus, check_transition
+from marketplace.cases.states import (
+    EDITABLE,
+    OPEN,
+    TRANSITIONS,
+    CaseStage,
+    CaseStatus,
+    check_transition,
+    move,
+)
 from marketplace.cases.vault import id_index
 from marketplace.db_types import local_today, utcnow
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.extensions import db
+from marketplace.state_machine import compare_and_set
 
 _REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
@@ -224,7 +233,7 @@ def submit_case(actor: User, case: Case, today: date | None = None) -> Case:
     if problems:
         raise Conflict(problems[0], {"problems": [str(p) for p in problems]}, code="cannot_submit")
     refresh_public_text(case)
-    case.status = CaseStatus.submitted
+    move(case, CaseStatus.submitted)
     case.submitted_at = utcnow()
     case.submitted_by_id = actor.id
     case.return_reason = None
@@ -247,7 +256,7 @@ def review_case(actor: User, case: Case, decision: str, reason: str | None = Non
     if target == CaseStatus.published and not case.private.consent_publish:
         raise Conflict(_l("There is no recorded consent to publish."))
     now = utcnow()
-    case.status = target
+    move(case, target)
     case.reviewed_at = now
     case.reviewed_by_id = actor.id
     if target == CaseStatus.published:
@@ -268,7 +277,7 @@ def withdraw_case(actor: User, case: Case, reason: str) -> Case:
     if not reason.strip():
         raise ValidationFailed(_l("Say why the case is withdrawn."), {"reason": ["required"]})
     check_transition(case.status, CaseStatus.withdrawn)
-    case.status = CaseStatus.withdrawn
+    move(case, CaseStatus.withdrawn)
     case.ended_at = utcnow()
     case.withdraw_reason = reason.strip()[:500]
     db.session.flush()
@@ -287,12 +296,15 @@ def expire_cases(now: datetime | None = None) -> int:
             or_(Case.stage.is_(None), Case.stage == CaseStage.published),
         )
     ).all()
+    expired = 0
     for case in cases:
-        case.status = CaseStatus.expired
+        if not compare_and_set(case, TRANSITIONS, CaseStatus.expired):
+            continue  # closed or withdrawn meanwhile
         case.ended_at = now
         record(None, "case.expire", "case", case.ref)
+        expired += 1
     db.session.flush()
-    return len(cases)
+    return expired
 
 
 def view_private(actor: User, case: Case) -> CasePrivate:

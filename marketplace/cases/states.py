@@ -12,10 +12,15 @@ after government received) -> disbursing (first payout) -> closed.
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 
-from marketplace.errors import Conflict
+from marketplace.errors import DomainError
+from marketplace.state_machine import InvalidTransition, Transitions, compare_and_set
+
+if TYPE_CHECKING:
+    from marketplace.cases.models import Case
 
 
 class CaseStatus(enum.StrEnum):
@@ -59,17 +64,30 @@ STATUS_LABELS = {
     CaseStatus.closed: _l("Closed"),
 }
 
-TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
-    CaseStatus.draft: frozenset({CaseStatus.submitted, CaseStatus.withdrawn}),
-    CaseStatus.submitted: frozenset(
-        {CaseStatus.published, CaseStatus.returned, CaseStatus.withdrawn}
-    ),
-    CaseStatus.returned: frozenset({CaseStatus.submitted, CaseStatus.withdrawn}),
-    CaseStatus.published: frozenset({CaseStatus.withdrawn, CaseStatus.expired, CaseStatus.closed}),
-    CaseStatus.closed: frozenset(),
-    CaseStatus.withdrawn: frozenset(),
-    CaseStatus.expired: frozenset(),
-}
+
+def _refusal(current: CaseStatus, target: CaseStatus) -> DomainError:
+    return InvalidTransition(
+        _l(
+            "A case that is %(current)s cannot become %(target)s.",
+            current=STATUS_LABELS[current],
+            target=STATUS_LABELS[target],
+        ),
+        {"from": current.value, "to": target.value},
+    )
+
+
+TRANSITIONS: Transitions[CaseStatus] = Transitions(
+    {
+        CaseStatus.draft: {CaseStatus.submitted, CaseStatus.withdrawn},
+        CaseStatus.submitted: {CaseStatus.published, CaseStatus.returned, CaseStatus.withdrawn},
+        CaseStatus.returned: {CaseStatus.submitted, CaseStatus.withdrawn},
+        CaseStatus.published: {CaseStatus.withdrawn, CaseStatus.expired, CaseStatus.closed},
+        CaseStatus.closed: set(),
+        CaseStatus.withdrawn: set(),
+        CaseStatus.expired: set(),
+    },
+    _refusal,
+)
 
 EDITABLE = frozenset({CaseStatus.draft, CaseStatus.returned})
 #: a case in these states counts as "open" for duplicate-aid detection
@@ -80,18 +98,17 @@ OPEN = frozenset(
 PUBLIC = frozenset({CaseStatus.published, CaseStatus.closed})
 
 
-class InvalidTransition(Conflict):
-    code = "invalid_transition"
-
-
 def check_transition(current: CaseStatus, target: CaseStatus) -> None:
     """Raise :class:`InvalidTransition` unless ``current -> target`` is allowed."""
-    if target not in TRANSITIONS[current]:
-        raise InvalidTransition(
-            _l(
-                "A case that is %(current)s cannot become %(target)s.",
-                current=STATUS_LABELS[current],
-                target=STATUS_LABELS[target],
-            ),
-            {"from": current.value, "to": target.value},
-        )
+    TRANSITIONS.check(current, target)
+
+
+def move(case: Case, target: CaseStatus, **values: Any) -> None:
+    """Change a stored case's status with one compare-and-set (``values`` in the same UPDATE).
+
+    Raises:
+        InvalidTransition: the case is not (or, after a concurrent change, no longer) in a
+            status from which ``target`` may be reached.
+    """
+    if not compare_and_set(case, TRANSITIONS, target, **values):
+        raise TRANSITIONS.refusal(case.status, target)

@@ -13,12 +13,22 @@ from marketplace.cases.models import Case, NeedLine
 from marketplace.cases.vault import EncryptedText
 from marketplace.db_types import UTCDateTime, utcnow
 from marketplace.extensions import db
+from marketplace.state_machine import Transitions
 
 
 class DisbursementStatus(enum.StrEnum):
     requested = "requested"  # waiting for a custodian reviewer
     paid = "paid"  # approved and executed through the ledger (funds held -> paid out)
     rejected = "rejected"  # a reviewer refused it, with a reason
+
+
+DISBURSEMENT_TRANSITIONS: Transitions[DisbursementStatus] = Transitions(
+    {
+        DisbursementStatus.requested: {DisbursementStatus.paid, DisbursementStatus.rejected},
+        DisbursementStatus.paid: set(),
+        DisbursementStatus.rejected: set(),
+    }
+)
 
 
 class PayeeKind(enum.StrEnum):

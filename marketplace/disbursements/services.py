@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, and_, exists, select, update
+from sqlalchemy import ColumnElement, and_, exists, select
 
 from marketplace.accounts import permissions
 from marketplace.accounts.models import Organization, OrgKind, Role, User
@@ -24,6 +24,7 @@ from marketplace.cases.states import CaseStage
 from marketplace.db_types import utcnow
 from marketplace.disbursements import receipts
 from marketplace.disbursements.models import (
+    DISBURSEMENT_TRANSITIONS,
     Disbursement,
     DisbursementStatus,
     PayeeKind,
@@ -37,6 +38,7 @@ from marketplace.i18n import format_fen
 from marketplace.ledger import services as ledger
 from marketplace.ledger.core import EntryDraft, PostingDraft, Side
 from marketplace.notifications.services import notify
+from marketplace.state_machine import compare_and_set
 from marketplace.utils import get_row
 
 MONEY_KINDS = ("cash", "in_kind")
@@ -254,26 +256,19 @@ def _locked_case(case_id: int) -> Case:
 def _claim(
     disbursement: Disbursement, actor: User, status: DisbursementStatus, reason: str
 ) -> None:
-    claimed = db.session.execute(
-        update(Disbursement)
-        .where(
-            Disbursement.id == disbursement.id,
-            Disbursement.status == DisbursementStatus.requested,
-        )
-        .values(status=status, decided_by_id=actor.id, decided_at=utcnow(), reason=reason)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
+    if not compare_and_set(
+        disbursement,
+        DISBURSEMENT_TRANSITIONS,
+        status,
+        decided_by_id=actor.id,
+        decided_at=utcnow(),
+        reason=reason,
+    ):
         raise Conflict(
             _l("This disbursement has already been decided."),
-            {
-                "status": db.session.scalar(
-                    select(Disbursement.status).where(Disbursement.id == disbursement.id)
-                )
-            },
+            {"status": disbursement.status},
             code="already_decided",
         )
-    db.session.expire(disbursement)
 
 
 class _Masked:

@@ -25,6 +25,7 @@ from marketplace.cases.models import Case, NeedLine
 from marketplace.cases.reference import MAX_FEN
 from marketplace.db_types import UTCDateTime, utcnow
 from marketplace.extensions import db
+from marketplace.state_machine import Transitions
 
 
 class PledgeStatus(enum.StrEnum):
@@ -35,6 +36,24 @@ class PledgeStatus(enum.StrEnum):
     failed = "failed"  # asynchronous payment failed
     refunded = "refunded"  # money returned to the donor
 
+
+PLEDGE_TRANSITIONS: Transitions[PledgeStatus] = Transitions(
+    {
+        PledgeStatus.pending: {
+            PledgeStatus.paid,
+            PledgeStatus.expired,
+            PledgeStatus.cancelled,
+            PledgeStatus.failed,
+        },
+        # a payment that arrives after the checkout ended is still taken (it may follow the
+        # donor's fallback)
+        PledgeStatus.expired: {PledgeStatus.paid},
+        PledgeStatus.cancelled: {PledgeStatus.paid},
+        PledgeStatus.failed: {PledgeStatus.paid},
+        PledgeStatus.paid: {PledgeStatus.refunded},
+        PledgeStatus.refunded: set(),
+    }
+)
 
 OPEN_POOL = "status = 'paid' AND placed_fen < amount_fen AND rule_class_id IS NOT NULL"
 

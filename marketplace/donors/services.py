@@ -23,11 +23,12 @@ from marketplace.cases.models import Case, NeedLine
 from marketplace.cases.services import refresh_figures, residual_fen
 from marketplace.cases.states import CaseStatus
 from marketplace.db_types import utcnow
-from marketplace.donors.models import Fallback, Pledge, PledgeStatus, RuleClass
+from marketplace.donors.models import PLEDGE_TRANSITIONS, Fallback, Pledge, PledgeStatus, RuleClass
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
 from marketplace.ledger.core import EntryDraft, PostingDraft, Side
+from marketplace.state_machine import compare_and_set
 
 MIN_PLEDGE_FEN = 100  # 1 yuan
 ANONYMOUS_NAME = "爱心人士"
@@ -222,19 +223,6 @@ def _release(pledge: Pledge) -> None:
     _uncommit(pledge.case_id, pledge.amount_fen)
 
 
-def _transition(
-    pledge: Pledge, allowed: tuple[PledgeStatus, ...], target: PledgeStatus, **values: Any
-) -> bool:
-    """Conditional status change; False when another process got there first (idempotency)."""
-    done = db.session.execute(
-        update(Pledge)
-        .where(Pledge.id == pledge.id, Pledge.status.in_(allowed))
-        .values(status=target, **values)
-    ).rowcount
-    db.session.expire(pledge)
-    return done == 1
-
-
 def attach_checkout(pledge: Pledge, session_id: str, gateway: str) -> None:
     pledge.checkout_session_id = session_id
     pledge.gateway = gateway
@@ -244,7 +232,7 @@ def attach_checkout(pledge: Pledge, session_id: str, gateway: str) -> None:
 def cancel_pledge(actor: User, pledge: Pledge) -> bool:
     if pledge.donor_id != actor.id:
         raise NotFound(_l("No such pledge."))
-    if _transition(pledge, (PledgeStatus.pending,), PledgeStatus.cancelled):
+    if compare_and_set(pledge, PLEDGE_TRANSITIONS, PledgeStatus.cancelled):
         _release(pledge)
         return True
     return False
@@ -252,7 +240,7 @@ def cancel_pledge(actor: User, pledge: Pledge) -> bool:
 
 def release_reservation(pledge: Pledge, status: PledgeStatus = PledgeStatus.expired) -> bool:
     """Checkout expired or failed: release the reservation once."""
-    if _transition(pledge, (PledgeStatus.pending,), status):
+    if compare_and_set(pledge, PLEDGE_TRANSITIONS, status, from_=(PledgeStatus.pending,)):
         _release(pledge)
         return True
     return False
@@ -277,9 +265,9 @@ def record_payment(pledge: Pledge, payment_intent: str | None = None) -> str:
     "already_paid".
     """
     was_pending = pledge.status == PledgeStatus.pending
-    if not _transition(
+    if not compare_and_set(
         pledge,
-        (PledgeStatus.pending, PledgeStatus.expired, PledgeStatus.cancelled, PledgeStatus.failed),
+        PLEDGE_TRANSITIONS,
         PledgeStatus.paid,
         paid_at=utcnow(),
         payment_intent=payment_intent,
@@ -370,7 +358,7 @@ def _follow_fallback(pledge: Pledge, full_case: Case) -> str:
             ),
         )
     )
-    pledge.status = PledgeStatus.refunded
+    compare_and_set(pledge, PLEDGE_TRANSITIONS, PledgeStatus.refunded)
     pledge.notice = str(
         _l(
             "Case %(full)s was already fully funded when your payment arrived; as you asked, the "
@@ -458,7 +446,7 @@ def record_refund(pledge: Pledge, amount_refunded_fen: int) -> str:
     except ledger.LedgerRefused:
         pledge.notice = str(_l("Refunded by the payment provider after the money was paid out."))
         return "refund_after_payout_needs_review"
-    _transition(pledge, (PledgeStatus.paid,), PledgeStatus.refunded)
+    compare_and_set(pledge, PLEDGE_TRANSITIONS, PledgeStatus.refunded)
     if pledge.placed_case_id:
         _uncommit(pledge.placed_case_id, pledge.amount_fen)
         refresh_figures(db.session.get(Case, pledge.placed_case_id))
@@ -539,7 +527,7 @@ def expire_rule_pledges(now: datetime | None = None) -> dict[str, int]:
                 _l("Your rule pledge expired; it went to case %(ref)s.", ref=target.ref)
             )
             moved += 1
-        elif _transition(pledge, (PledgeStatus.paid,), PledgeStatus.refunded, refunded_fen=left):
+        elif compare_and_set(pledge, PLEDGE_TRANSITIONS, PledgeStatus.refunded, refunded_fen=left):
             _move_from_pool(pledge, left, ledger.WORLD_REFUNDS, "refund")
             pledge.notice = str(_l("Your rule pledge expired unplaced; the money is refunded."))
             refunded += 1

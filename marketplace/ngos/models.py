@@ -13,6 +13,7 @@ from marketplace.cases.models import Case, NeedLine
 from marketplace.cases.vault import EncryptedText
 from marketplace.db_types import UTCDateTime, utcnow
 from marketplace.extensions import db
+from marketplace.state_machine import Transitions
 
 
 class ProjectKind(enum.StrEnum):
@@ -75,6 +76,21 @@ class ReferralStatus(enum.StrEnum):
     declined = "declined"
     overdue = "overdue"  # no answer in time: the case owner is alerted
     delivered = "delivered"
+
+
+REFERRAL_TRANSITIONS: Transitions[ReferralStatus] = Transitions(
+    {
+        ReferralStatus.pending: {
+            ReferralStatus.accepted,
+            ReferralStatus.declined,
+            ReferralStatus.overdue,
+        },
+        ReferralStatus.accepted: {ReferralStatus.delivered},  # once every unit is delivered
+        ReferralStatus.declined: set(),
+        ReferralStatus.overdue: set(),  # the NGO can no longer answer
+        ReferralStatus.delivered: set(),
+    }
+)
 
 
 class Referral(db.Model):

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from stdnum.cn import uscc
 
 from marketplace.accounts import permissions
@@ -18,8 +18,15 @@ from marketplace.cases.models import Case, CasePrivate, NeedLine
 from marketplace.db_types import local_today, utcnow
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
-from marketplace.ngos.models import Project, ProjectStatus, Referral, ReferralStatus
+from marketplace.ngos.models import (
+    REFERRAL_TRANSITIONS,
+    Project,
+    ProjectStatus,
+    Referral,
+    ReferralStatus,
+)
 from marketplace.notifications.services import notify
+from marketplace.state_machine import compare_and_set
 from marketplace.utils import get_row
 
 
@@ -259,18 +266,15 @@ def decide_referral(
     if not accept and not (reason or "").strip():
         raise ValidationFailed(_l("Say why you decline."), {"reason": ["required"]})
     target = ReferralStatus.accepted if accept else ReferralStatus.declined
-    done = db.session.execute(
-        update(Referral)
-        .where(Referral.id == referral.id, Referral.status == ReferralStatus.pending)
-        .values(
-            status=target,
-            decided_at=utcnow(),
-            decided_by_id=actor.id,
-            decline_reason=None if accept else (reason or "").strip()[:500],
-        )
-    ).rowcount
-    db.session.expire(referral)
-    if done != 1:
+    done = compare_and_set(
+        referral,
+        REFERRAL_TRANSITIONS,
+        target,
+        decided_at=utcnow(),
+        decided_by_id=actor.id,
+        decline_reason=None if accept else (reason or "").strip()[:500],
+    )
+    if not done:
         raise Conflict(_l("This referral was already answered or is overdue."))
     record(actor, f"referral.{target.value}", "referral", referral.id)
     notify(
@@ -321,8 +325,10 @@ def record_delivery(actor: User, referral: Referral, units: int) -> Referral:
             _l("Delivered units cannot exceed the referral."), {"units": ["range"]}
         )
     referral.delivered_units += units
-    if referral.delivered_units == referral.units:
-        referral.status = ReferralStatus.delivered
+    if referral.delivered_units == referral.units and not compare_and_set(
+        referral, REFERRAL_TRANSITIONS, ReferralStatus.delivered
+    ):
+        raise Conflict(_l("Only accepted referrals can record delivery."))
     db.session.flush()
     record(actor, "referral.delivery", "referral", referral.id, units=units)
     return referral
@@ -336,13 +342,8 @@ def mark_overdue_referrals(now: datetime | None = None) -> int:
     ).all()
     count = 0
     for referral_id in ids:
-        done = db.session.execute(
-            update(Referral)
-            .where(Referral.id == referral_id, Referral.status == ReferralStatus.pending)
-            .values(status=ReferralStatus.overdue)
-        ).rowcount
-        if done:
-            referral = db.session.get(Referral, referral_id)
+        referral = db.session.get(Referral, referral_id)
+        if compare_and_set(referral, REFERRAL_TRANSITIONS, ReferralStatus.overdue):
             notify(
                 referral.case.owner_id,
                 str(

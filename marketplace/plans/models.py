@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from marketplace.cases.models import Case, NeedLine
 from marketplace.db_types import UTCDateTime, utcnow
 from marketplace.extensions import db
+from marketplace.state_machine import Transitions
 
 
 class PlanStatus(enum.StrEnum):
@@ -20,6 +21,18 @@ class PlanStatus(enum.StrEnum):
     accepted = "accepted"  # committed through the ledger; at most one per case
     superseded = "superseded"  # a newer version replaced it before acceptance
     rejected = "rejected"
+
+
+PLAN_TRANSITIONS: Transitions[PlanStatus] = Transitions(
+    {
+        # editing an open plan makes (or keeps) it a draft
+        PlanStatus.proposed: {PlanStatus.draft, PlanStatus.accepted, PlanStatus.superseded},
+        PlanStatus.draft: {PlanStatus.draft, PlanStatus.accepted, PlanStatus.superseded},
+        PlanStatus.accepted: set(),
+        PlanStatus.superseded: set(),
+        PlanStatus.rejected: set(),  # no service sets it today
+    }
+)
 
 
 class SourceKind(enum.StrEnum):

@@ -35,7 +35,8 @@ from marketplace.ledger.core import EntryDraft, PostingDraft, Side
 from marketplace.ngos import services as ngos
 from marketplace.notifications.services import notify
 from marketplace.plans import catalog
-from marketplace.plans.models import Plan, PlanItem, PlanStatus, SourceKind
+from marketplace.plans.models import PLAN_TRANSITIONS, Plan, PlanItem, PlanStatus, SourceKind
+from marketplace.state_machine import compare_and_set
 from marketplace.utils import get_row
 from matching.plan import build_plan as engine_build_plan
 from matching.ranker import Ranker
@@ -350,11 +351,13 @@ def _add_items(
 
 
 def _supersede_open_plans(case: Case) -> None:
-    db.session.execute(
-        update(Plan)
-        .where(Plan.case_id == case.id, Plan.status.in_((PlanStatus.draft, PlanStatus.proposed)))
-        .values(status=PlanStatus.superseded)
-    )
+    open_plans = db.session.scalars(
+        select(Plan).where(
+            Plan.case_id == case.id, Plan.status.in_((PlanStatus.draft, PlanStatus.proposed))
+        )
+    ).all()
+    for plan in open_plans:
+        compare_and_set(plan, PLAN_TRANSITIONS, PlanStatus.superseded)
 
 
 def get_plan(plan_id: int) -> Plan:
@@ -370,7 +373,7 @@ def edit_item(
     """Remove an item or lower its amount (raising it could pass what the source offered)."""
     plan = item.plan
     permissions.require(permissions.can_edit_case(actor, plan.case), hide=True)
-    if plan.status not in (PlanStatus.draft, PlanStatus.proposed):
+    if not PLAN_TRANSITIONS.allows(plan.status, PlanStatus.draft):
         raise Conflict(_l("Only a plan that is not accepted can be edited."))
     if remove:
         db.session.delete(item)
@@ -378,7 +381,8 @@ def edit_item(
         if not 0 < amount_fen <= item.amount_fen:
             raise Conflict(_l("An amount can only be lowered here; build a new plan for more."))
         item.amount_fen = amount_fen
-    plan.status = PlanStatus.draft
+    if not compare_and_set(plan, PLAN_TRANSITIONS, PlanStatus.draft):
+        raise Conflict(_l("Only a plan that is not accepted can be edited."))
     db.session.flush()
 
 
@@ -387,13 +391,9 @@ def accept_plan(actor: User, plan: Plan) -> Plan:
     transaction. Any source that is no longer available refuses the whole plan (build again)."""
     case = plan.case
     permissions.require(permissions.can_edit_case(actor, case), hide=True)
-    done = db.session.execute(
-        update(Plan)
-        .where(Plan.id == plan.id, Plan.status.in_((PlanStatus.draft, PlanStatus.proposed)))
-        .values(status=PlanStatus.accepted, accepted_at=utcnow(), accepted_by_id=actor.id)
-    ).rowcount
-    db.session.expire(plan)
-    if done != 1:
+    if not compare_and_set(
+        plan, PLAN_TRANSITIONS, PlanStatus.accepted, accepted_at=utcnow(), accepted_by_id=actor.id
+    ):
         raise Conflict(_l("This plan was already accepted or replaced."))
     if case.status != CaseStatus.published:
         raise Conflict(_l("Plans are accepted for published cases."))
