@@ -41,7 +41,7 @@ test-postgres: install system-deps
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict --follow-imports=silent matching marketplace/ledger/core.py
+	$(BIN)/mypy --strict --follow-imports=silent matching marketplace/ledger
 
 format: install
 	$(BIN)/ruff format .
