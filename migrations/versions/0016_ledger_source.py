@@ -156,9 +156,9 @@ def downgrade():
         for table, trigger in BALANCED_TRIGGERS.items():
             op.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
         op.execute("DROP FUNCTION IF EXISTS ledger_entry_balances()")
-    with op.batch_alter_table("journal_entries", schema=None) as batch_op:
-        batch_op.drop_index("ix_journal_entries_source")
-        batch_op.drop_column("source_id")
-        batch_op.drop_column("source_type")
-    with op.batch_alter_table("ledger_accounts", schema=None) as batch_op:
-        batch_op.drop_column("ceiling_fen")
+    # plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+): a batch copy of journal_entries would drop
+    # the table the postings point at
+    op.drop_index("ix_journal_entries_source", table_name="journal_entries")
+    op.drop_column("journal_entries", "source_id")
+    op.drop_column("journal_entries", "source_type")
+    op.drop_column("ledger_accounts", "ceiling_fen")
