@@ -95,6 +95,7 @@ def _load(n_projects: int, n_pledges: int, n_referrals: int) -> None:
     from marketplace.db_types import utcnow
     from marketplace.donors.models import Pledge, RuleClass
     from marketplace.donors.services import rule_key
+    from marketplace.ledger import codes
     from marketplace.ledger.models import AccountKind, LedgerAccount
     from marketplace.ngos.models import Project, Referral
 
@@ -124,7 +125,7 @@ def _load(n_projects: int, n_pledges: int, n_referrals: int) -> None:
         if kind != "service":
             accounts.append(
                 {
-                    "code": f"project:{first + i}",
+                    "code": codes.project(first + i),
                     "kind": AccountKind.project,
                     "balance_fen": rng.randint(10_000, 200_000) * 100,
                     "received_fen": 0,
@@ -180,15 +181,15 @@ def _load(n_projects: int, n_pledges: int, n_referrals: int) -> None:
         )
     }
     for cid, fen in pools.items():
-        if f"pool:{cid}" in existing:  # a demo pledge's class
+        if codes.pool(cid) in existing:  # a demo pledge's class
             db.session.execute(
                 text("UPDATE ledger_accounts SET balance_fen = balance_fen + :f WHERE code = :c"),
-                {"f": fen, "c": f"pool:{cid}"},
+                {"f": fen, "c": codes.pool(cid)},
             )
         else:
             accounts.append(
                 {
-                    "code": f"pool:{cid}",
+                    "code": codes.pool(cid),
                     "kind": AccountKind.pool,
                     "balance_fen": fen,
                     "received_fen": 0,

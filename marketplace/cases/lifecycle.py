@@ -82,7 +82,7 @@ def close_case(actor: User, case: Case, outcome: str, note: str = "") -> Case:
     if outcome not in OUTCOMES:
         raise ValidationFailed(_l("Not one of the allowed values."), {"outcome": [outcome]})
     check_transition(case.status, CaseStatus.closed)
-    held = sum(held_by_line(case).values())
+    held = sum(held_by_line(case.id).values())
     if held:
         raise Conflict(
             _l("Money is still held for this case: pay it out before closing."),

@@ -34,6 +34,8 @@ from marketplace.cases.vault import id_index
 from marketplace.db_types import local_today, utcnow
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.extensions import db
+from marketplace.ledger import codes
+from marketplace.ledger import services as ledger
 from marketplace.state_machine import compare_and_set
 
 _REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -122,6 +124,7 @@ def _apply(actor: User, case: Case, data: dict[str, Any]) -> None:
     case.category_tags = "," + ",".join(case.categories or []) + ","
     refresh_public_text(case)
     refresh_figures(case)
+    sync_ceiling(case)
 
 
 def refresh_figures(case: Case) -> None:
@@ -264,6 +267,7 @@ def review_case(actor: User, case: Case, decision: str, reason: str | None = Non
         case.published_at = now
         case.stage = CaseStage.published
         case.expires_at = now + timedelta(days=_setting("CASE_PUBLICATION_DAYS", 90))
+        sync_ceiling(case)
     else:
         case.return_reason = (reason or "").strip()
     db.session.flush()
@@ -330,13 +334,24 @@ def residual_fen(case: Case) -> int:
     )
 
 
+def account_code(case: Case) -> str:
+    """The code of the case's ledger account, opened on first use with the case's residual need
+    as its ceiling: the ledger refuses money beyond it."""
+    return ledger.case_account(case.ref, case.id, ceiling_fen=residual_fen(case)).code
+
+
+def sync_ceiling(case: Case) -> None:
+    """Tell the ledger the case's residual need after it may have changed (need lines written,
+    publication). Every service that changes need lines calls it."""
+    if case.id is not None:
+        ledger.set_ceiling(codes.case(case.ref), residual_fen(case))
+
+
 def funded_by_line(case: Case) -> dict[int | None, int]:
     """Money received per need line, from the ledger (key None: given to the case as a whole)."""
-    from marketplace.ledger.services import received_by_line
-
     if case.id is None:
         return {}
-    return received_by_line(case)
+    return ledger.received_by_line(case.id)
 
 
 def paperwork_pending(case: Case) -> bool:

@@ -117,7 +117,7 @@ def load_money_out(users: dict[str, User]) -> None:
     vendors = ("荆州市中心医院", "沙市区人民医院", "荆州市第一人民医院")
     for i, case in enumerate(funded[:3]):
         owner = db.session.get(User, case.owner_id)
-        held = held_by_line(case)
+        held = held_by_line(case.id)
         line = next(n for n in case.need_lines if n.kind in payouts.MONEY_KINDS)
         amount = held.get(line.id, 0) + held.get(None, 0)
         if amount <= 0 or owner is None:
@@ -138,7 +138,7 @@ def load_money_out(users: dict[str, User]) -> None:
             continue  # waits in the custodian's queue
         payouts.approve(custodian, found)
         payouts.add_receipt(owner, found, demo_pdf())
-        if i == 0 and not sum(held_by_line(case).values()):
+        if i == 0 and not sum(held_by_line(case.id).values()):
             lifecycle.close_case(owner, case, "resolved", "住院费用已结清,家庭生活恢复正常。")
             follow_up = case_follow_up(case.id, 30)
             if follow_up is not None:

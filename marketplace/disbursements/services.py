@@ -35,8 +35,9 @@ from marketplace.donors.models import Pledge, PledgeStatus
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 from marketplace.i18n import format_fen
+from marketplace.ledger import codes
 from marketplace.ledger import services as ledger
-from marketplace.ledger.core import EntryDraft, PostingDraft, Side
+from marketplace.ledger.core import EntryDraft, EntryKind, PostingDraft, Side, SourceKind, SourceRef
 from marketplace.notifications.services import notify
 from marketplace.state_machine import compare_and_set
 from marketplace.utils import get_row
@@ -54,7 +55,7 @@ def get_disbursement(disbursement_id: int) -> Disbursement:
 def available_for_line(case: Case, need_line_id: int) -> int:
     """What may be paid out for the line: held for it, plus what is held for the case as a
     whole."""
-    held = ledger.held_by_line(case)
+    held = ledger.held_by_line(case.id)
     return held.get(need_line_id, 0) + held.get(None, 0)
 
 
@@ -161,7 +162,7 @@ def approve(actor: User, disbursement: Disbursement) -> Disbursement:
     _require_decider(actor, disbursement)
     case = _locked_case(disbursement.case_id)
     _claim(disbursement, actor, DisbursementStatus.paid, "")
-    held = ledger.held_by_line(case)
+    held = ledger.held_by_line(case.id)
     from_line = min(held.get(disbursement.need_line_id, 0), disbursement.amount_fen)
     from_case = disbursement.amount_fen - from_line
     if from_case > held.get(None, 0):
@@ -173,7 +174,7 @@ def approve(actor: User, disbursement: Disbursement) -> Disbursement:
             {"amount_fen": disbursement.amount_fen},
             code="exceeds_held",
         )
-    code = f"case:{case.ref}"
+    code = codes.case(case.ref)
     postings = [PostingDraft(ledger.WORLD_PAYEES, Side.debit, disbursement.amount_fen)]
     if from_line:
         postings.append(PostingDraft(code, Side.credit, from_line, disbursement.need_line_id))
@@ -181,17 +182,18 @@ def approve(actor: User, disbursement: Disbursement) -> Disbursement:
         postings.append(PostingDraft(code, Side.credit, from_case, None))
     entry = ledger.post_entry(
         EntryDraft(
-            kind="disbursement",
+            kind=EntryKind.disbursement,
             memo=f"disbursement {disbursement.id} to a {disbursement.payee_kind.value}",
             postings=tuple(postings),
             ref=f"disbursement:{disbursement.id}",
+            source=SourceRef(SourceKind.disbursement, disbursement.id),
             meta={
                 "disbursement_id": disbursement.id,
                 "payee_kind": disbursement.payee_kind.value,
                 "need_line_id": disbursement.need_line_id,
             },
         ),
-        actor,
+        actor.id,
     )
     disbursement.entry_seq = entry.seq
     advance(case, CaseStage.disbursing)

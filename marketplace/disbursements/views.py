@@ -72,7 +72,7 @@ def case_money(ref: str) -> Any:
                 _("Disbursement requested: a custodian reviewer will approve it."),
             ):
                 return redirect(url_for("disbursements.case_money", ref=ref))
-    held = ledger.held_by_line(case)
+    held = ledger.held_by_line(case.id)
     disbursements = db.session.scalars(
         select(Disbursement).where(Disbursement.case_id == case.id).order_by(Disbursement.id.desc())
     ).all()

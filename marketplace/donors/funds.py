@@ -17,13 +17,14 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role, User
 from marketplace.cases.models import Case
-from marketplace.cases.services import refresh_figures
+from marketplace.cases.services import account_code, refresh_figures
 from marketplace.db_types import local_today, utcnow
 from marketplace.donors.models import CompanyFund, FundMatch, Pledge
 from marketplace.errors import NotFound, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
+from marketplace.ledger import codes
 from marketplace.ledger import services as ledger
-from marketplace.ledger.core import EntryDraft, PostingDraft, Side
+from marketplace.ledger.core import EntryDraft, EntryKind, PostingDraft, Side, SourceKind, SourceRef
 from marketplace.utils import get_row
 
 
@@ -59,7 +60,7 @@ def get_fund(fund_id: int) -> CompanyFund:
 
 
 def fund_balance(fund: CompanyFund) -> int:
-    return ledger.balance(f"fund:{fund.id}")
+    return ledger.balance(codes.fund(fund.id))
 
 
 def covers(fund: CompanyFund, case: Case) -> bool:
@@ -97,12 +98,13 @@ def apply_matches(pledge: Pledge, case: Case, now: datetime | None = None) -> in
             continue
         ledger.post_entry(
             EntryDraft(
-                kind="match",
+                kind=EntryKind.match,
                 memo=f"fund {fund.id} matches pledge {pledge.id}",
                 ref=f"pledge:{pledge.id}",
+                source=SourceRef(SourceKind.pledge, pledge.id),
                 postings=(
                     PostingDraft(ledger.fund_account(fund.id).code, Side.credit, amount),
-                    PostingDraft(ledger.case_account(case).code, Side.debit, amount),
+                    PostingDraft(account_code(case), Side.debit, amount),
                 ),
             )
         )

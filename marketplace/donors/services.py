@@ -20,14 +20,14 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import Role, User
 from marketplace.cases.models import Case, NeedLine
-from marketplace.cases.services import refresh_figures, residual_fen
+from marketplace.cases.services import account_code, refresh_figures, residual_fen
 from marketplace.cases.states import CaseStatus
 from marketplace.db_types import utcnow
 from marketplace.donors.models import PLEDGE_TRANSITIONS, Fallback, Pledge, PledgeStatus, RuleClass
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
-from marketplace.ledger.core import EntryDraft, PostingDraft, Side
+from marketplace.ledger.core import EntryDraft, EntryKind, PostingDraft, Side, SourceKind, SourceRef
 from marketplace.state_machine import compare_and_set
 
 MIN_PLEDGE_FEN = 100  # 1 yuan
@@ -45,7 +45,7 @@ def _minutes(name: str, default: int) -> int:
 def available_fen(case: Case, line: NeedLine | None = None) -> int:
     """What a new pledge may still take: need left after money received and open reservations."""
     if line is not None:
-        got = ledger.received_by_line(case).get(line.id, 0)
+        got = ledger.received_by_line(case.id).get(line.id, 0)
         reserved = sum(
             p.amount_fen
             for p in db.session.scalars(
@@ -274,7 +274,7 @@ def record_payment(pledge: Pledge, payment_intent: str | None = None) -> str:
     ):
         return "already_paid"
     if pledge.fund_id is not None:
-        _post_gift(pledge, ledger.fund_account(pledge.fund_id).code, kind="fund_deposit")
+        _post_gift(pledge, ledger.fund_account(pledge.fund_id).code, kind=EntryKind.fund_deposit)
         return "paid"
     if pledge.case_id is None:
         _post_gift(pledge, pool_code(pledge))
@@ -285,7 +285,7 @@ def record_payment(pledge: Pledge, payment_intent: str | None = None) -> str:
     if not was_pending and not _reserve(case, pledge.amount_fen):
         return _follow_fallback(pledge, case)
     try:
-        _post_gift(pledge, ledger.case_account(case).code, pledge.need_line_id)
+        _post_gift(pledge, account_code(case), pledge.need_line_id)
     except ledger.LedgerRefused:
         _uncommit(case.id, pledge.amount_fen)
         return _follow_fallback(pledge, case)
@@ -298,13 +298,17 @@ def record_payment(pledge: Pledge, payment_intent: str | None = None) -> str:
 
 
 def _post_gift(
-    pledge: Pledge, account: str, need_line_id: int | None = None, kind: str = "pledge_paid"
+    pledge: Pledge,
+    account: str,
+    need_line_id: int | None = None,
+    kind: EntryKind = EntryKind.pledge_paid,
 ) -> None:
     ledger.post_entry(
         EntryDraft(
             kind=kind,
             memo=f"pledge {pledge.id}",
             ref=f"pledge:{pledge.id}",
+            source=SourceRef(SourceKind.pledge, pledge.id),
             postings=(
                 PostingDraft(ledger.WORLD_DONORS, Side.credit, pledge.amount_fen),
                 PostingDraft(account, Side.debit, pledge.amount_fen, need_line_id),
@@ -317,7 +321,7 @@ def _follow_fallback(pledge: Pledge, full_case: Case) -> str:
     if pledge.fallback == Fallback.similar:
         target = most_similar_case(full_case, pledge.amount_fen)
         if target is not None and _reserve(target, pledge.amount_fen):
-            _post_gift(pledge, ledger.case_account(target).code)
+            _post_gift(pledge, account_code(target))
             pledge.placed_case_id = target.id
             refresh_figures(target)
             pledge.notice = str(
@@ -349,9 +353,10 @@ def _follow_fallback(pledge: Pledge, full_case: Case) -> str:
     _post_gift(pledge, ledger.CLEARING)
     ledger.post_entry(
         EntryDraft(
-            kind="refund",
+            kind=EntryKind.refund,
             memo=f"refund pledge {pledge.id}: case full",
             ref=f"pledge:{pledge.id}",
+            source=SourceRef(SourceKind.pledge, pledge.id),
             postings=(
                 PostingDraft(ledger.CLEARING, Side.credit, pledge.amount_fen),
                 PostingDraft(ledger.WORLD_REFUNDS, Side.debit, pledge.amount_fen),
@@ -426,7 +431,7 @@ def record_refund(pledge: Pledge, amount_refunded_fen: int) -> str:
     if pledge.fund_id is not None:
         source = ledger.fund_account(pledge.fund_id).code
     elif pledge.placed_case_id:
-        source = ledger.case_account(db.session.get(Case, pledge.placed_case_id)).code
+        source = account_code(db.session.get(Case, pledge.placed_case_id))
         if pledge.placed_case_id == pledge.case_id:
             line = pledge.need_line_id
     else:
@@ -434,9 +439,10 @@ def record_refund(pledge: Pledge, amount_refunded_fen: int) -> str:
     try:
         ledger.post_entry(
             EntryDraft(
-                kind="refund",
+                kind=EntryKind.refund,
                 memo=f"refund pledge {pledge.id}",
                 ref=f"pledge:{pledge.id}",
+                source=SourceRef(SourceKind.pledge, pledge.id),
                 postings=(
                     PostingDraft(source, Side.credit, pledge.amount_fen, line),
                     PostingDraft(ledger.WORLD_REFUNDS, Side.debit, pledge.amount_fen),
@@ -521,14 +527,14 @@ def expire_rule_pledges(now: datetime | None = None) -> dict[str, int]:
             continue
         target = _case_for_rule(pledge, left) if pledge.fallback == Fallback.similar else None
         if target is not None and _reserve(target, left) and _claim(pledge, target.id):
-            _move_from_pool(pledge, left, ledger.case_account(target).code, "allocation")
+            _move_from_pool(pledge, left, account_code(target), EntryKind.allocation)
             refresh_figures(target)
             pledge.notice = str(
                 _l("Your rule pledge expired; it went to case %(ref)s.", ref=target.ref)
             )
             moved += 1
         elif compare_and_set(pledge, PLEDGE_TRANSITIONS, PledgeStatus.refunded, refunded_fen=left):
-            _move_from_pool(pledge, left, ledger.WORLD_REFUNDS, "refund")
+            _move_from_pool(pledge, left, ledger.WORLD_REFUNDS, EntryKind.refund)
             pledge.notice = str(_l("Your rule pledge expired unplaced; the money is refunded."))
             refunded += 1
     db.session.flush()
@@ -549,12 +555,13 @@ def _claim(pledge: Pledge, case_id: int) -> bool:
     return done == 1
 
 
-def _move_from_pool(pledge: Pledge, amount_fen: int, account: str, kind: str) -> None:
+def _move_from_pool(pledge: Pledge, amount_fen: int, account: str, kind: EntryKind) -> None:
     ledger.post_entry(
         EntryDraft(
             kind=kind,
             memo=f"rule pledge {pledge.id} expired",
             ref=f"pledge:{pledge.id}",
+            source=SourceRef(SourceKind.pledge, pledge.id),
             postings=(
                 PostingDraft(pool_code(pledge), Side.credit, amount_fen),
                 PostingDraft(account, Side.debit, amount_fen),

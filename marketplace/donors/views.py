@@ -121,7 +121,7 @@ def pledge_detail(pledge_id: int) -> str:
     pledge = services.get_pledge(pledge_id)
     if pledge.donor_id != current_user.id:
         abort(404)
-    entries = ledger.case_entries(pledge.placed_case) if pledge.placed_case else []
+    entries = ledger.case_entries(pledge.placed_case.id) if pledge.placed_case else []
     return render_template(
         "donors/pledge_detail.html",
         pledge=pledge,

@@ -42,6 +42,44 @@ class AccountKind(enum.StrEnum):
 NEGATIVE_ALLOWED = frozenset({AccountKind.world})
 
 
+class EntryKind(enum.StrEnum):
+    """What a journal entry records; the column stores these strings."""
+
+    pledge_paid = "pledge_paid"  # a donor's gift paid in (to a case, a pool or clearing)
+    fund_deposit = "fund_deposit"  # company staff paid into their company's fund
+    match = "match"  # a company fund matches a gift
+    allocation = "allocation"  # pooled money placed on a case (plan or expired rule pledge)
+    fund_grant = "fund_grant"  # a company fund's grant through a plan
+    project_budget = "project_budget"  # an NGO books its own budget for a project
+    project_commitment = "project_commitment"  # a project's budget committed through a plan
+    refund = "refund"  # money back to a donor
+    reallocation = "reallocation"  # money moved from one case to another
+    disbursement = "disbursement"  # paid out to a payee
+    reversal = "reversal"  # the mirror image of an earlier entry
+
+
+#: credits out of a case account in these entries give money back (no longer counts as received)
+RETURNING_KINDS = frozenset({EntryKind.refund, EntryKind.reallocation})
+
+
+class SourceKind(enum.StrEnum):
+    """The kind of document that caused an entry (``journal_entries.source_type``)."""
+
+    pledge = "pledge"
+    plan_item = "plan_item"
+    disbursement = "disbursement"
+    project = "project"
+    journal_entry = "journal_entry"  # a reversal: the entry it reverses
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """The source document of an entry: its kind and its row id."""
+
+    kind: SourceKind
+    id: int
+
+
 @dataclass(frozen=True)
 class PostingDraft:
     account: str  # account code, e.g. "case:JJN-7KQ2M9XD"
@@ -56,20 +94,25 @@ class PostingDraft:
 
 @dataclass(frozen=True)
 class EntryDraft:
-    kind: str  # e.g. "pledge_paid", "disbursement", "reversal"
+    kind: EntryKind
     memo: str
     postings: tuple[PostingDraft, ...]
     reverses_seq: int | None = None
     ref: str | None = None  # external reference (payment id, pledge id), shown to auditors
     meta: Mapping[str, object] = field(default_factory=dict)
+    #: what caused the entry (typed; transparency reads it)
+    source: SourceRef | None = None
 
 
 class InvariantViolation(ValueError):
-    """A ledger rule would be broken. ``code`` names the rule."""
+    """A ledger rule would be broken. ``code`` names the rule; ``account`` the account, if one."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, account: str | None = None, limit: int = 0):
         super().__init__(message)
         self.code = code
+        self.account = account
+        #: for ``overfunded``: the ceiling that would be passed
+        self.limit = limit
 
 
 # ---- invariants on one entry ----------------------------------------------------------------
@@ -117,7 +160,9 @@ def check_no_forbidden_negative(
 ) -> None:
     for code, balance in balances.items():
         if balance < 0 and kinds[code] not in NEGATIVE_ALLOWED:
-            raise InvariantViolation("negative_balance", f"{code} would go negative ({balance})")
+            raise InvariantViolation(
+                "negative_balance", f"{code} would go negative ({balance})", code
+            )
 
 
 def check_global_zero(balances: Mapping[str, int]) -> None:
@@ -126,12 +171,14 @@ def check_global_zero(balances: Mapping[str, int]) -> None:
         raise InvariantViolation("global_sum", f"the journal does not sum to zero ({total})")
 
 
-def check_case_not_overfunded(received: Mapping[str, int], needs: Mapping[str, int]) -> None:
-    """Money received by a case (net of refunds and reversals) never exceeds its residual need."""
+def check_case_not_overfunded(received: Mapping[str, int], ceilings: Mapping[str, int]) -> None:
+    """Money received by a case (net of refunds and reversals) never exceeds its account's
+    ceiling, the case's residual need (set by the cases domain; none set means 0)."""
     for code, amount in received.items():
-        if amount > needs.get(code, 0):
+        limit = ceilings.get(code, 0)
+        if amount > limit:
             raise InvariantViolation(
-                "overfunded", f"{code} would receive {amount} fen, need is {needs.get(code, 0)}"
+                "overfunded", f"{code} would receive {amount} fen, need is {limit}", code, limit
             )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     String,
 )
@@ -18,13 +19,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db_types import UTCDateTime, utcnow
 from marketplace.extensions import db
-from marketplace.ledger.core import AccountKind, Side
+from marketplace.ledger.core import AccountKind, Side, SourceKind
+
+if TYPE_CHECKING:  # ``db.Model`` is built at runtime on this declarative base
+    from marketplace.extensions import Base as Model
+else:
+    Model = db.Model
 
 #: running totals of whole accounts: 64-bit (SQLite's INTEGER already is)
 MONEY_TOTAL = BigInteger().with_variant(Integer, "sqlite")
 
 
-class LedgerAccount(db.Model):
+class LedgerAccount(Model):
     __tablename__ = "ledger_accounts"
     __table_args__ = (
         CheckConstraint("kind = 'world' OR balance_fen >= 0", name="not_negative"),
@@ -32,7 +38,7 @@ class LedgerAccount(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: "world:donors", "clearing:stripe", "case:JJN-…", "fund:3", "pool:rules", "fees:payments"
+    #: built by :mod:`marketplace.ledger.codes`
     code: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[AccountKind] = mapped_column(
         Enum(AccountKind, name="ledger_account_kind", native_enum=False, length=16), index=True
@@ -42,13 +48,17 @@ class LedgerAccount(db.Model):
     balance_fen: Mapped[int] = mapped_column(MONEY_TOTAL, default=0)
     #: case accounts: money received for the case, net of refunds and reversals
     received_fen: Mapped[int] = mapped_column(MONEY_TOTAL, default=0)
+    #: case accounts: the most ``received_fen`` may reach (the case's residual need, set by the
+    #: cases domain); ``post_entry`` refuses more. None on a case account counts as 0.
+    ceiling_fen: Mapped[int | None] = mapped_column(MONEY_TOTAL)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class JournalEntry(db.Model):
+class JournalEntry(Model):
     """Immutable. On PostgreSQL a trigger refuses UPDATE and DELETE."""
 
     __tablename__ = "journal_entries"
+    __table_args__ = (Index("ix_journal_entries_source", "source_type", "source_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: position in the hash chain, 1, 2, 3 … without gaps
@@ -56,6 +66,12 @@ class JournalEntry(db.Model):
     kind: Mapped[str] = mapped_column(String(32), index=True)
     memo: Mapped[str] = mapped_column(String(500), default="")
     ref: Mapped[str | None] = mapped_column(String(100), index=True)
+    #: the document that caused the entry (a pledge, a plan item, a disbursement, a project, or
+    #: for a reversal the entry it reverses) and its id
+    source_type: Mapped[SourceKind | None] = mapped_column(
+        Enum(SourceKind, name="journal_source_kind", native_enum=False, length=16)
+    )
+    source_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: the entry this one reverses (each entry can be reversed once)
@@ -69,7 +85,7 @@ class JournalEntry(db.Model):
     )
 
 
-class Posting(db.Model):
+class Posting(Model):
     __tablename__ = "postings"
     __table_args__ = (
         CheckConstraint("amount_fen > 0", name="amount_positive"),
@@ -89,7 +105,7 @@ class Posting(db.Model):
     account: Mapped[LedgerAccount] = relationship()
 
 
-class LedgerHead(db.Model):
+class LedgerHead(Model):
     """One row: the chain's last sequence number and hash. Locked while an entry is written."""
 
     __tablename__ = "ledger_head"

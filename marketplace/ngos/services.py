@@ -121,20 +121,28 @@ def _book_budget(project: Project, actor: User | None) -> None:
     """Record the NGO's own budget for the project in the ledger (the money stays with the NGO;
     plans commit from ``project:<id>`` so the budget cannot be committed twice)."""
     from marketplace.ledger import services as ledger
-    from marketplace.ledger.core import EntryDraft, PostingDraft, Side
+    from marketplace.ledger.core import (
+        EntryDraft,
+        EntryKind,
+        PostingDraft,
+        Side,
+        SourceKind,
+        SourceRef,
+    )
 
-    ledger.project_account(project.id)
+    account = ledger.project_account(project.id).code
     ledger.post_entry(
         EntryDraft(
-            kind="project_budget",
+            kind=EntryKind.project_budget,
             memo=f"project {project.id} budget",
             ref=f"project:{project.id}",
+            source=SourceRef(SourceKind.project, project.id),
             postings=(
                 PostingDraft(ledger.WORLD_NGOS, Side.credit, project.budget_fen or 0),
-                PostingDraft(f"project:{project.id}", Side.debit, project.budget_fen or 0),
+                PostingDraft(account, Side.debit, project.budget_fen or 0),
             ),
         ),
-        actor,
+        actor.id if actor else None,
     )
 
 
@@ -384,9 +392,10 @@ def case_referrals(case: Case) -> list[Referral]:
 
 def budget_remaining(project: Project) -> int:
     """The project's budget not yet committed to cases (its ledger balance)."""
+    from marketplace.ledger import codes
     from marketplace.ledger import services as ledger
 
-    return ledger.balance(f"project:{project.id}")
+    return ledger.balance(codes.project(project.id))
 
 
 def project_view(project: Project) -> dict[str, Any]:

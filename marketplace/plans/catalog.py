@@ -29,6 +29,7 @@ from marketplace.cases.models import Case
 from marketplace.db_types import local_today, utcnow
 from marketplace.donors.models import Pledge, PledgeStatus, RuleClass
 from marketplace.extensions import db
+from marketplace.ledger import codes
 from marketplace.ledger.models import AccountKind, LedgerAccount, LedgerHead
 from marketplace.ngos.models import Project, ProjectStatus, Referral, ReferralStatus
 from matching.types import Source
@@ -187,7 +188,7 @@ def project_sources(
             continue
         cap = row.per_case_cap_fen
         if cap is not None:
-            cap = max(cap - given.get(f"project:{row.id}", 0), 0)
+            cap = max(cap - given.get(codes.project(row.id), 0), 0)
         key = (row.id, max(money, 0), units, cap, record.get(row.id, 0.5))
         source = catalog.memo.get(key)
         if source is None:
@@ -229,7 +230,7 @@ def balances(current: Versions | None = None) -> dict[str, dict[int, int]]:
             LedgerAccount.balance_fen > 0,
         )
     ):
-        kind, _, raw = code.partition(":")
+        kind, raw = codes.split(code)
         found[kind][int(raw)] = int(fen)
     with _lock:
         _balance_cache[key] = (seq, found)

@@ -24,14 +24,16 @@ from marketplace.accounts.models import User
 from marketplace.audit.services import record
 from marketplace.cases.lifecycle import advance
 from marketplace.cases.models import Case, NeedLine
-from marketplace.cases.services import refresh_figures
+from marketplace.cases.services import account_code, refresh_figures
 from marketplace.cases.states import CaseStage, CaseStatus
 from marketplace.db_types import utcnow
 from marketplace.donors.models import CompanyFund, Pledge, PledgeStatus
 from marketplace.errors import Conflict, NotFound
 from marketplace.extensions import db
+from marketplace.ledger import codes
 from marketplace.ledger import services as ledger
-from marketplace.ledger.core import EntryDraft, PostingDraft, Side
+from marketplace.ledger.core import EntryDraft, EntryKind, PostingDraft, Side, SourceRef
+from marketplace.ledger.core import SourceKind as EntrySource
 from marketplace.ngos import services as ngos
 from marketplace.notifications.services import notify
 from marketplace.plans import catalog
@@ -65,7 +67,7 @@ def urgency_of(case: Case) -> int:
 
 def case_needs(case: Case) -> list[Need]:
     """Open need lines with what is still missing: money not yet received, units not referred."""
-    received = ledger.received_by_line(case)
+    received = ledger.received_by_line(case.id)
     referred = _referred_units(case)
     # money given to the case as a whole, and open checkouts, also reduce what plans may add
     from marketplace.donors.services import available_fen
@@ -134,7 +136,7 @@ def candidate_sources(case: Case) -> list[Source]:
     for fund in db.session.scalars(active):
         balance = funds.get(fund.id, 0)
         if balance > 0:
-            cap = _left(fund.per_case_cap_fen, given.get(f"fund:{fund.id}", 0))
+            cap = _left(fund.per_case_cap_fen, given.get(codes.fund(fund.id), 0))
             sources.append(_fund_source(fund, balance, cap))
     sources.extend(catalog.project_sources(case, given, current))
     return sources
@@ -430,12 +432,12 @@ def _commit_money(case: Case, item: PlanItem) -> None:
             raise Conflict(_l("A pledge in this plan was placed elsewhere meanwhile; build again."))
         from marketplace.donors.services import get_pledge, pool_code
 
-        source, kind = pool_code(get_pledge(item.source_id)), "allocation"
+        source, kind = pool_code(get_pledge(item.source_id)), EntryKind.allocation
     elif item.source_kind == SourceKind.fund:
-        source, kind = f"fund:{item.source_id}", "fund_grant"
+        source, kind = codes.fund(item.source_id), EntryKind.fund_grant
         _check_cap(db.session.get(CompanyFund, item.source_id), source, case, item.amount_fen)
     else:
-        source, kind = f"project:{item.source_id}", "project_commitment"
+        source, kind = codes.project(item.source_id), EntryKind.project_commitment
         _check_cap(ngos.get_project(item.source_id), source, case, item.amount_fen)
     try:
         ledger.post_entry(
@@ -443,10 +445,11 @@ def _commit_money(case: Case, item: PlanItem) -> None:
                 kind=kind,
                 memo=f"plan item {item.id}",
                 ref=f"plan:{item.plan_id}",
+                source=SourceRef(EntrySource.plan_item, item.id),
                 postings=(
                     PostingDraft(source, Side.credit, item.amount_fen),
                     PostingDraft(
-                        ledger.case_account(case).code,
+                        account_code(case),
                         Side.debit,
                         item.amount_fen,
                         item.need_line_id,
@@ -565,7 +568,7 @@ def global_money_sources() -> list[Source]:
     left to per-case plans, whose eligibility check sees the household)."""
     sources = catalog.pool_sources()
     for fund in db.session.scalars(select(CompanyFund).where(CompanyFund.active.is_(True))):
-        balance = ledger.balance(f"fund:{fund.id}")
+        balance = ledger.balance(codes.fund(fund.id))
         if balance > 0:
             sources.append(_fund_source(fund, balance, fund.per_case_cap_fen))
     for project in db.session.scalars(ngos.active_projects_query()):

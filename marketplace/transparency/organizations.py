@@ -6,10 +6,10 @@ it:
 
 - a posting credits one of its accounts (a company fund ``fund:<id>``, an NGO project
   ``project:<id>``): a fund's grant or match, a project's commitment, a refund out of a fund;
-- otherwise the entry's pledge is the organization's: ``ref = pledge:<id>`` of a pledge its staff
-  made in its name (a gift, a fund deposit, a refund, a move to another case), or an allocation of
-  ``plan item <id>`` whose pooled pledge is the organization's; or it books the budget of one of
-  its projects (``ref = project:<id>``);
+- otherwise the entry's source (``source_type``, ``source_id``) is the organization's: a pledge
+  its staff made in its name (a gift, a fund deposit, a refund, a move to another case), or, for
+  an allocation, a plan item whose pooled pledge is the organization's; or the budget of one of
+  its projects;
 - a correction (``reversal``) belongs to whoever the entry it reverses belongs to.
 
 **Figures**, all sums over those entries' postings:
@@ -33,7 +33,6 @@ on time (before the answer was due) against answers given late or never.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections import OrderedDict, defaultdict
@@ -43,8 +42,8 @@ from typing import Any, NamedTuple
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, cast, func, literal, select, union, union_all
 from sqlalchemy import case as case_when
+from sqlalchemy import func, select, union
 from sqlalchemy.orm import aliased
 
 from marketplace.accounts.models import Organization, OrgKind
@@ -54,15 +53,16 @@ from marketplace.cases.states import PUBLIC
 from marketplace.donors.models import CompanyFund, Pledge
 from marketplace.errors import NotFound
 from marketplace.extensions import db
+from marketplace.ledger import codes
 from marketplace.ledger import services as ledger
 from marketplace.ledger.core import AccountKind, Side
+from marketplace.ledger.core import SourceKind as EntrySource
 from marketplace.ledger.models import JournalEntry, LedgerAccount, Posting
 from marketplace.ngos.models import Project, Referral, ReferralStatus
 from marketplace.plans.models import PlanItem, SourceKind
 from marketplace.transparency import figures
 from marketplace.utils import get_row
 
-_PLAN_ITEM = re.compile(r"^plan item (\d+)$")
 #: refs per IN list (SQLite allows 32,766 parameters; PostgreSQL more)
 _CHUNK = 5000
 #: organizations with a public record, and the kind each URL shows
@@ -109,20 +109,16 @@ class _Attribution:
         self.projects = list(
             db.session.scalars(select(Project.id).where(Project.organization_id == org.id))
         )
-        own_codes = union_all(
-            select(literal("fund:") + cast(CompanyFund.id, String)).where(
-                CompanyFund.organization_id == org.id
-            ),
-            select(literal("project:") + cast(Project.id, String)).where(
-                Project.organization_id == org.id
-            ),
+        funds = db.session.scalars(
+            select(CompanyFund.id).where(CompanyFund.organization_id == org.id)
         )
+        own_codes = [codes.fund(i) for i in funds] + [codes.project(i) for i in self.projects]
         self.accounts = set(
             db.session.scalars(select(LedgerAccount.id).where(LedgerAccount.code.in_(own_codes)))
         )
         self._pledges = select(Pledge.id).where(Pledge.organization_id == org.id)
         self.pledges = set(db.session.scalars(self._pledges))
-        #: plan items that placed its pooled pledges (allocations name them in their memo)
+        #: plan items that placed its pooled pledges (the source of their allocations)
         self.items = (
             set(
                 db.session.scalars(
@@ -143,16 +139,14 @@ class _Attribution:
                 Posting.account_id.in_(sorted(self.accounts) or [-1])
             ),
             select(JournalEntry.id).where(
-                JournalEntry.ref.in_(
-                    select(literal("pledge:") + cast(Pledge.id, String)).where(
-                        Pledge.organization_id == self.org.id
-                    )
-                )
+                JournalEntry.source_type == EntrySource.pledge,
+                JournalEntry.source_id.in_(self._pledges),
             ),
             select(JournalEntry.id).where(
                 JournalEntry.kind == "allocation",
-                JournalEntry.ref.in_(
-                    select(literal("plan:") + cast(PlanItem.plan_id, String)).where(
+                JournalEntry.source_type == EntrySource.plan_item,
+                JournalEntry.source_id.in_(
+                    select(PlanItem.id).where(
                         PlanItem.source_kind == SourceKind.pool,
                         PlanItem.source_id.in_(self._pledges),
                     )
@@ -162,7 +156,8 @@ class _Attribution:
         if self.projects:
             parts.append(
                 select(JournalEntry.id).where(
-                    JournalEntry.ref.in_([f"project:{i}" for i in self.projects])
+                    JournalEntry.source_type == EntrySource.project,
+                    JournalEntry.source_id.in_(self.projects),
                 )
             )
         direct = union(*parts).subquery()
@@ -181,8 +176,8 @@ class _Attribution:
             select(
                 JournalEntry.id,
                 JournalEntry.kind,
-                JournalEntry.ref,
-                JournalEntry.memo,
+                JournalEntry.source_type,
+                JournalEntry.source_id,
                 JournalEntry.reverses_id,
             )
             .where(JournalEntry.id.in_(candidates))
@@ -206,27 +201,32 @@ class _Attribution:
             postings[row.entry_id].append(_Posting(*row))
         owned: dict[int, bool] = {}
         mine: list[_Posting] = []
-        for entry_id, kind, ref, memo, reverses_id in heads:
+        for entry_id, kind, source_type, source_id, reverses_id in heads:
             # in chain order: a reversed entry is decided before its reversal
             if reverses_id is not None:
                 owned[entry_id] = owned.get(reverses_id, False)
             else:
-                owned[entry_id] = self._owns(kind, ref, memo, postings[entry_id])
+                owned[entry_id] = self._owns(kind, source_type, source_id, postings[entry_id])
             if owned[entry_id]:
                 mine.extend(postings[entry_id])
         return mine
 
-    def _owns(self, kind: str, ref: str | None, memo: str | None, rows: list[_Posting]) -> bool:
+    def _owns(
+        self,
+        kind: str,
+        source_type: EntrySource | None,
+        source_id: int | None,
+        rows: list[_Posting],
+    ) -> bool:
         for p in rows:
             if p.side == Side.credit and p.kind in (AccountKind.fund, AccountKind.project):
                 return p.account_id in self.accounts  # the money came from this fund/project
-        prefix, _, raw = (ref or "").partition(":")
-        if prefix == "pledge" and raw.isdigit():
-            return int(raw) in self.pledges
-        if prefix == "project" and raw.isdigit():  # an NGO's own budget for its project
-            return int(raw) in self.projects
-        if kind == "allocation" and (found := _PLAN_ITEM.match(memo or "")):
-            return int(found.group(1)) in self.items
+        if source_type == EntrySource.pledge:
+            return source_id in self.pledges
+        if source_type == EntrySource.project:  # an NGO's own budget for its project
+            return source_id in self.projects
+        if kind == "allocation" and source_type == EntrySource.plan_item:
+            return source_id in self.items
         return False
 
 
@@ -420,7 +420,7 @@ def _funds(org: Organization) -> list[dict[str, Any]]:
                 "match_ratio": fund.match_ratio,
                 "active": fund.active,
                 "budget_fen": fund.budget_fen,
-                "held_fen": ledger.balance(f"fund:{fund.id}"),
+                "held_fen": ledger.balance(codes.fund(fund.id)),
             }
         )
     return rows

@@ -15,7 +15,6 @@ household's).
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -36,8 +35,10 @@ from marketplace.donors.models import CompanyFund, Pledge
 from marketplace.donors.services import ANONYMOUS_NAME
 from marketplace.errors import NotFound
 from marketplace.extensions import db
+from marketplace.ledger import codes as account_codes
 from marketplace.ledger import services as ledger
 from marketplace.ledger.core import AccountKind, Side
+from marketplace.ledger.core import SourceKind as EntrySource
 from marketplace.ledger.models import JournalEntry, LedgerAccount, LedgerHead, Posting
 from marketplace.ngos.models import Project
 from marketplace.plans.models import PlanItem, SourceKind
@@ -47,18 +48,13 @@ from marketplace.transparency import figures
 #: how an entry kind reads in public: one table with the ``entry_kind`` template filter
 ENTRY_KINDS = ENTRY_KIND_LABELS
 
-_PLAN_ITEM = re.compile(r"^plan item (\d+)$")
-
 
 # ---- small helpers ----------------------------------------------------------------------------
 
 
-def _ref_id(ref: str | None, prefix: str) -> int | None:
-    """``42`` from ``"pledge:42"`` (refs are written by the services, never by users)."""
-    if not ref:
-        return None
-    kind, _, raw = ref.partition(":")
-    return int(raw) if kind == prefix and raw.isdigit() and len(raw) < 10 else None
+def _source_id(entry: JournalEntry, kind: EntrySource) -> int | None:
+    """The id of the entry's source document when it is of that kind."""
+    return entry.source_id if entry.source_type == kind else None
 
 
 def kind_label(kind: str) -> str:
@@ -204,21 +200,36 @@ class _Names:
         item_ids: set[int] = set()
         fund_ids: set[int] = set()
         project_ids: set[int] = set()
+        reversed_ids: set[int] = set()
         for entry in entries:
-            if (pid := _ref_id(entry.ref, "pledge")) is not None:
+            if (pid := _source_id(entry, EntrySource.pledge)) is not None:
                 pledge_ids.add(pid)
-            if (did := _ref_id(entry.ref, "disbursement")) is not None:
+            if (did := _source_id(entry, EntrySource.disbursement)) is not None:
                 disbursement_ids.add(did)
-            if (pid := _ref_id(entry.ref, "project")) is not None:
+            if (pid := _source_id(entry, EntrySource.project)) is not None:
                 project_ids.add(pid)
-            if entry.kind == "allocation" and (found := _PLAN_ITEM.match(entry.memo or "")):
-                item_ids.add(int(found.group(1)))
+            if entry.kind == "allocation" and (
+                (item := _source_id(entry, EntrySource.plan_item)) is not None
+            ):
+                item_ids.add(item)
+            if (eid := _source_id(entry, EntrySource.journal_entry)) is not None:
+                reversed_ids.add(eid)
             for posting in entry.postings:
                 code = posting.account.code
-                if (fid := _ref_id(code, "fund")) is not None:
+                if (fid := account_codes.number(code, account_codes.FUND)) is not None:
                     fund_ids.add(fid)
-                if (pid := _ref_id(code, "project")) is not None:
+                if (pid := account_codes.number(code, account_codes.PROJECT)) is not None:
                     project_ids.add(pid)
+        #: entry id -> seq of the entries that reversals on this page correct
+        self.seqs: dict[int, int] = {}
+        if reversed_ids:
+            self.seqs = dict(
+                db.session.execute(
+                    select(JournalEntry.id, JournalEntry.seq).where(
+                        JournalEntry.id.in_(reversed_ids)
+                    )
+                ).all()
+            )
         #: plan item id -> pledge id (a pooled pledge placed by a plan)
         self.item_pledge: dict[int, int] = {}
         if item_ids:
@@ -284,9 +295,9 @@ class _Names:
         )
 
     def donor(self, entry: JournalEntry) -> str:
-        pid = _ref_id(entry.ref, "pledge")
-        if pid is None and (found := _PLAN_ITEM.match(entry.memo or "")):
-            pid = self.item_pledge.get(int(found.group(1)))
+        pid = _source_id(entry, EntrySource.pledge)
+        if pid is None and (item := _source_id(entry, EntrySource.plan_item)) is not None:
+            pid = self.item_pledge.get(item)
         return self.pledges.get(pid, ANONYMOUS_NAME) if pid is not None else ANONYMOUS_NAME
 
     def account(self, code: str, entry: JournalEntry) -> str:
@@ -294,14 +305,14 @@ class _Names:
         if code == ledger.WORLD_DONORS:
             return self.donor(entry)
         if code == ledger.WORLD_REFUNDS:
-            if _ref_id(entry.ref, "pledge") is not None:
+            if _source_id(entry, EntrySource.pledge) is not None:
                 return str(_l("Refund to %(name)s", name=self.donor(entry)))
             return str(_l("Refunds to donors"))
         if code == ledger.WORLD_PAYEES:
-            did = _ref_id(entry.ref, "disbursement")
+            did = _source_id(entry, EntrySource.disbursement)
             return self.payees.get(did, str(_l("Payees"))) if did else str(_l("Payees"))
         if code == ledger.WORLD_NGOS:
-            pid = _ref_id(entry.ref, "project")
+            pid = _source_id(entry, EntrySource.project)
             name = self.projects.get(pid) if pid else None
             return (
                 str(_l("%(name)s (own funds)", name=name)) if name else str(_l("NGOs' own funds"))
@@ -310,17 +321,19 @@ class _Names:
             return str(_l("Payment clearing"))
         if code == ledger.FEES:
             return str(_l("Payment fees"))
-        kind, _, raw = code.partition(":")
-        if kind == "case":
+        kind, raw = account_codes.split(code)
+        if kind == account_codes.CASE:
             return str(_l("Case %(ref)s", ref=raw))
-        if kind == "pool":
+        if kind == account_codes.POOL:
             if entry.kind == "allocation":
                 return self.donor(entry)
             return str(_l("Donors' pooled pledges"))
-        if kind == "fund":
-            return self.funds.get(_ref_id(code, "fund") or 0) or str(_l("Company fund"))
-        if kind == "project":
-            return self.projects.get(_ref_id(code, "project") or 0) or str(_l("NGO project"))
+        if kind == account_codes.FUND:
+            fund_id = account_codes.number(code, account_codes.FUND)
+            return self.funds.get(fund_id or 0) or str(_l("Company fund"))
+        if kind == account_codes.PROJECT:
+            project_id = account_codes.number(code, account_codes.PROJECT)
+            return self.projects.get(project_id or 0) or str(_l("NGO project"))
         return str(_l("Other"))
 
 
@@ -332,7 +345,7 @@ def _line(entry: JournalEntry, names: _Names, focus: int | None) -> dict[str, An
     for p in entry.postings:
         by_account[p.account_id] += p.amount_fen if p.side == Side.debit else -p.amount_fen
         codes[p.account_id] = p.account.code
-    case_accounts = [a for a in by_account if codes[a].startswith("case:")]
+    case_accounts = [a for a in by_account if account_codes.case_ref(codes[a]) is not None]
     if focus is None and case_accounts:
         focus = max(case_accounts, key=lambda a: (by_account[a] > 0, -a))
     sources = [a for a, v in by_account.items() if v < 0]
@@ -343,15 +356,16 @@ def _line(entry: JournalEntry, names: _Names, focus: int | None) -> dict[str, An
         net = by_account[focus]
         direction = "in" if net > 0 else "out" if net < 0 else None
         amount = abs(net)
-        case_ref = codes[focus].partition(":")[2]
+        case_ref = account_codes.case_ref(codes[focus])
         others = [a for a, v in by_account.items() if v and (v > 0) != (net > 0)]
         counterparty = " + ".join(names.account(codes[a], entry) for a in others)
     else:
         direction, case_ref, counterparty = None, None, ""
         amount = sum(v for v in by_account.values() if v > 0)
-    did = _ref_id(entry.ref, "disbursement") if entry.kind == "disbursement" else None
-    if entry.kind == "reversal" and entry.ref and entry.ref.startswith("reverses:"):
-        description = str(_l("Correction of entry %(seq)s", seq=entry.ref.partition(":")[2]))
+    did = _source_id(entry, EntrySource.disbursement) if entry.kind == "disbursement" else None
+    reversed_id = _source_id(entry, EntrySource.journal_entry)
+    if entry.kind == "reversal" and reversed_id in names.seqs:
+        description = str(_l("Correction of entry %(seq)s", seq=names.seqs[reversed_id]))
     else:
         description = str(
             _l(

@@ -65,7 +65,7 @@ def test_request_then_approve_pays_out_through_the_ledger(ctx: Any, client: Any)
     after = ledger.platform_totals()
     assert after["disbursed_fen"] - before["disbursed_fen"] == 120_000
     assert before["held_fen"] - after["held_fen"] == 120_000
-    assert ledger.held_by_line(case)[line] == PAID - 120_000
+    assert ledger.held_by_line(case.id)[line] == PAID - 120_000
     assert ledger.verify() == []
 
 
@@ -87,7 +87,7 @@ def test_four_eyes_self_approval_is_refused(ctx: Any, client: Any) -> None:
         )
     db.session.refresh(disbursement)
     assert disbursement.status == DisbursementStatus.requested
-    assert ledger.held_by_line(case)[line] == PAID
+    assert ledger.held_by_line(case.id)[line] == PAID
 
 
 def test_over_disbursement_is_refused(ctx: Any, client: Any) -> None:
@@ -104,7 +104,7 @@ def test_over_disbursement_is_refused(ctx: Any, client: Any) -> None:
     refused = client.post(f"/api/v1/disbursements/{second}/approve", headers=custodian)
     assert refused.status_code == 409 and refused.json["error"] == "exceeds_held"
     assert db.session.get(Disbursement, second).status == DisbursementStatus.requested
-    assert ledger.held_by_line(case)[line] == PAID - 200_000
+    assert ledger.held_by_line(case.id)[line] == PAID - 200_000
     assert ledger.verify() == []
 
 
@@ -129,7 +129,7 @@ def test_reject_needs_a_reason_and_moves_nothing(ctx: Any, client: Any) -> None:
         f"/api/v1/disbursements/{did}/reject", json={"reason": "发票抬头不符"}, headers=custodian
     )
     assert rv.status_code == 200 and rv.json["status"] == "rejected"
-    assert ledger.held_by_line(case)[line] == PAID
+    assert ledger.held_by_line(case.id)[line] == PAID
     assert client.post(f"/api/v1/disbursements/{did}/approve", headers=custodian).status_code == 409
 
 
@@ -176,7 +176,7 @@ def test_two_approvals_at_once_pay_once(ctx: Any, client: Any, app: Any) -> None
         t.join()
     assert sorted(codes) == [200, 409], codes
     db.session.expire_all()
-    assert ledger.held_by_line(case)[line] == PAID - 120_000
+    assert ledger.held_by_line(case.id)[line] == PAID - 120_000
     assert ledger.verify() == []
 
 
@@ -275,10 +275,10 @@ def test_refund_of_a_line_gift_comes_off_that_line(ctx: Any, client: Any) -> Non
     extra = donors.create_case_pledge(make_user(Role.donor), case, 50_000, need_line_id=line)
     donors.record_payment(extra)
     db.session.commit()
-    assert ledger.held_by_line(case)[line] == PAID + 50_000
+    assert ledger.held_by_line(case.id)[line] == PAID + 50_000
     assert donors.record_refund(extra, 50_000) == "refunded"
     db.session.commit()
-    held = ledger.held_by_line(case)
+    held = ledger.held_by_line(case.id)
     assert held[line] == PAID and held.get(None, 0) == 0
     assert _request(client, case, sw, line, amount_fen=PAID).status_code == 201
     assert ledger.verify() == []

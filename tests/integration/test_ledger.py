@@ -14,10 +14,10 @@ from sqlalchemy import select, text
 
 from marketplace.accounts.models import Role
 from marketplace.cases.models import Case
-from marketplace.cases.services import public_view
+from marketplace.cases.services import account_code, public_view
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
-from marketplace.ledger.core import EntryDraft, PostingDraft, Side
+from marketplace.ledger.core import EntryDraft, EntryKind, PostingDraft, Side
 from marketplace.ledger.models import JournalEntry
 from tests.conftest import case_payload, make_user, token_for
 
@@ -32,9 +32,9 @@ def _case(client: Any, headers: dict[str, str] | None = None) -> Case:
 
 
 def _pay(case: Case, amount: int, line: int | None = None) -> JournalEntry:
-    code = ledger.case_account(case).code
+    code = account_code(case)
     draft = EntryDraft(
-        "pledge_paid",
+        EntryKind.pledge_paid,
         "gift",
         (PostingDraft(ledger.WORLD_DONORS, C, amount), PostingDraft(code, D, amount, line)),
     )
@@ -42,7 +42,8 @@ def _pay(case: Case, amount: int, line: int | None = None) -> JournalEntry:
 
 
 def _move(kind: str, src: str, dst: str, amount: int) -> JournalEntry:
-    draft = EntryDraft(kind, kind, (PostingDraft(src, C, amount), PostingDraft(dst, D, amount)))
+    postings = (PostingDraft(src, C, amount), PostingDraft(dst, D, amount))
+    draft = EntryDraft(EntryKind(kind), kind, postings)
     return ledger.post_entry(draft)
 
 
@@ -75,7 +76,7 @@ def test_overfunding_refused_and_nothing_written(ctx: Any, client: Any) -> None:
 
 def test_overdraft_refused(ctx: Any, client: Any) -> None:
     case = _case(client)
-    code = ledger.case_account(case).code
+    code = account_code(case)
     _pay(case, 1000)
     db.session.commit()
     with pytest.raises(ledger.LedgerRefused) as info:
@@ -90,11 +91,11 @@ def test_overdraft_refused(ctx: Any, client: Any) -> None:
 def test_unbalanced_refused(ctx: Any, client: Any) -> None:
     case = _case(client)
     draft = EntryDraft(
-        "pledge_paid",
+        EntryKind.pledge_paid,
         "",
         (
             PostingDraft(ledger.WORLD_DONORS, C, 100),
-            PostingDraft(ledger.case_account(case).code, D, 99),
+            PostingDraft(account_code(case), D, 99),
         ),
     )
     with pytest.raises(ledger.LedgerRefused):
@@ -118,7 +119,7 @@ def test_reversal_restores_and_cannot_repeat(ctx: Any, client: Any) -> None:
 
 def test_disbursement_does_not_reopen_need_but_refund_does(ctx: Any, client: Any) -> None:
     case = _case(client)
-    code = ledger.case_account(case).code
+    code = account_code(case)
     _pay(case, NEED)
     _move("disbursement", code, ledger.WORLD_PAYEES, 1000)
     db.session.commit()
@@ -181,7 +182,7 @@ def test_concurrent_payments_never_overfund(ctx: Any, client: Any, app: Any) -> 
         pytest.skip("real concurrency needs PostgreSQL")
     case = _case(client)
     case_id = case.id
-    ledger.case_account(case)
+    account_code(case)
     db.session.commit()
     results: list[str] = []
     barrier = threading.Barrier(20)
@@ -231,7 +232,7 @@ class LedgerMachine(RuleBasedStateMachine):
         client = app.test_client()
         headers = token_for(make_user(Role.social_worker))
         self.cases = [_case(client, headers) for _ in range(2)]
-        self.codes = [ledger.case_account(c).code for c in self.cases]
+        self.codes = [account_code(c) for c in self.cases]
         self.fund = ledger.fund_account(1).code
         self.pool = ledger.pool_account(1).code
         db.session.commit()

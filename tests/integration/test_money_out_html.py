@@ -69,7 +69,7 @@ def test_request_approve_upload_and_close(ctx: Any, client: Any, app: Any) -> No
     assert done.status_code == 302
     db.session.expire_all()
     assert found.status == DisbursementStatus.paid
-    assert ledger.held_by_line(case).get(line, 0) == 0
+    assert ledger.held_by_line(case.id).get(line, 0) == 0
     assert db.session.get(Case, case.id).stage == CaseStage.disbursing
 
     # receipts through the form, then the case can close

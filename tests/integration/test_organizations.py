@@ -15,6 +15,7 @@ from marketplace.donors import funds
 from marketplace.donors import services as donors
 from marketplace.donors.models import Pledge
 from marketplace.extensions import db
+from marketplace.ledger import codes
 from marketplace.ledger import services as ledger
 from marketplace.ngos import services as ngos
 from marketplace.ngos.models import Referral, ReferralStatus
@@ -77,7 +78,7 @@ def test_a_company_record_sums_its_own_entries(ctx: Any, client: Any) -> None:
     assert record["committed_fen"] == 50_000 + matched
     received = db.session.scalar(
         select(ledger.LedgerAccount.received_fen).where(
-            ledger.LedgerAccount.code == f"case:{case.ref}"
+            ledger.LedgerAccount.code == codes.case(case.ref)
         )
     )
     assert received == 100_000 + 50_000 + matched
@@ -87,7 +88,7 @@ def test_a_company_record_sums_its_own_entries(ctx: Any, client: Any) -> None:
     row = record["cases"]["items"][0]
     assert (row["ref"], row["committed_fen"], row["delivered_fen"]) == (case.ref, 150_000, 90_000)
     assert [f["held_fen"] for f in record["funds"]] == [500_000 - matched]
-    assert ledger.balance(f"fund:{story['fund'].id}") == 500_000 - matched
+    assert ledger.balance(codes.fund(story["fund"].id)) == 500_000 - matched
 
     empty = organizations.record(story["other"])
     assert (empty["put_in_fen"], empty["committed_fen"], empty["cases_served"]) == (0, 0, 0)

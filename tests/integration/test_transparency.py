@@ -22,6 +22,7 @@ from marketplace.donors import funds
 from marketplace.donors import services as donors
 from marketplace.donors.models import Pledge, PledgeStatus
 from marketplace.extensions import db
+from marketplace.ledger import codes as account_codes
 from marketplace.ledger import services as ledger
 from marketplace.ledger.models import JournalEntry, LedgerAccount
 from marketplace.transparency import figures, organizations
@@ -159,7 +160,7 @@ def _check_everything(client: Any) -> dict[str, Any]:
         assert [line["seq"] for line in lines["items"]] == [line["seq"] for line in trail]
         assert lines["total"] == len(trail)
         net = sum(x["amount_fen"] * (1 if x["direction"] == "in" else -1) for x in trail)
-        assert net == want["balances"].get(f"case:{c.ref}", 0)
+        assert net == want["balances"].get(account_codes.case(c.ref), 0)
         paid_out = sum(x["amount_fen"] for x in trail if x["kind"] == "disbursement")
         assert paid_out == want["disbursed"].get(c.id, 0)
     return want
