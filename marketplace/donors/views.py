@@ -14,10 +14,10 @@ from marketplace.accounts.models import OrgKind, Role
 from marketplace.cases import services as case_services
 from marketplace.cases.forms import CsrfForm, yuan_to_fen
 from marketplace.donors import funds, schemas, services
+from marketplace.donors.checkout import start_checkout
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
-from marketplace.payments.services import start_checkout
 from marketplace.schemas_base import translate_messages
 from marketplace.transparency import organizations
 from marketplace.utils import page_arg
@@ -40,7 +40,7 @@ def _amount() -> int | None:
 
 def _create_and_checkout(data: dict[str, Any]) -> Response:
     pledge = services.create_pledge(current_user, data)
-    session = start_checkout(pledge, services.pledge_description(pledge), current_user.email)
+    session = start_checkout(pledge, current_user.email)
     db.session.commit()
     return redirect(session.url)
 
@@ -213,7 +213,7 @@ def company_fund(fund_id: int) -> str | Response:
         else:
             try:
                 pledge = services.create_fund_pledge(user, fund.id, amount)
-                session = start_checkout(pledge, services.pledge_description(pledge), user.email)
+                session = start_checkout(pledge, user.email)
                 db.session.commit()
                 return redirect(session.url)
             except DomainError as exc:
