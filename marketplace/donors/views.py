@@ -40,8 +40,7 @@ def _amount() -> int | None:
 
 def _create_and_checkout(data: dict[str, Any]) -> Response:
     pledge = services.create_pledge(current_user, data)
-    session = start_checkout(pledge, current_user.email)
-    db.session.commit()
+    session = start_checkout(pledge, current_user.email)  # commits
     return redirect(session.url)
 
 
@@ -213,8 +212,7 @@ def company_fund(fund_id: int) -> str | Response:
         else:
             try:
                 pledge = services.create_fund_pledge(user, fund.id, amount)
-                session = start_checkout(pledge, user.email)
-                db.session.commit()
+                session = start_checkout(pledge, user.email)  # commits
                 return redirect(session.url)
             except DomainError as exc:
                 db.session.rollback()
