@@ -100,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.disbursements import api as disbursements_api
     from marketplace.disbursements import views as disbursement_views
     from marketplace.donors import api as pledges_api
+    from marketplace.donors import fake_checkout, webhooks
     from marketplace.donors import views as donor_views
     from marketplace.extensions import api, csrf
     from marketplace.ngos import api as projects_api
@@ -107,8 +108,6 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.notifications import views as notification_views
     from marketplace.opendata import api as opendata_api
     from marketplace.opendata import views as opendata_views
-    from marketplace.payments import views as payment_views
-    from marketplace.payments import webhooks
     from marketplace.plans import api as plans_api
     from marketplace.plans import views as plan_views
     from marketplace.public import views as public_views
@@ -133,7 +132,7 @@ def register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(bp)
     if app.config["APP_ENV"] in SAFE_ENVS and app.config["PAYMENT_GATEWAY"] == "fake":
-        app.register_blueprint(payment_views.bp)  # the fake checkout exists nowhere else
+        app.register_blueprint(fake_checkout.bp)  # the fake checkout exists nowhere else
     app.url_map.converters["case_ref"] = cases_api.CaseRefConverter
     for api_bp in (
         cases_api.bp,

@@ -10,9 +10,8 @@ from flask_smorest import Blueprint
 
 from marketplace.accounts.api_auth import require_api_user
 from marketplace.donors import schemas, services
+from marketplace.donors.checkout import start_checkout
 from marketplace.errors import NotFound
-from marketplace.extensions import db
-from marketplace.payments.services import start_checkout
 
 bp = Blueprint("pledges_api", __name__, url_prefix="/api/v1/pledges", description="Pledges")
 
@@ -26,8 +25,7 @@ class PledgeCollection(MethodView):
         """Pledge to a case (the amount is reserved while the donor pays) or to a rule."""
         user = require_api_user()
         pledge = services.create_pledge(user, data)
-        session = start_checkout(pledge, services.pledge_description(pledge), user.email)
-        db.session.commit()
+        session = start_checkout(pledge, user.email)  # commits
         return {"pledge": services.pledge_view(pledge), "checkout_url": session.url}
 
 

@@ -13,11 +13,11 @@ from werkzeug.wrappers import Response
 from marketplace.accounts.models import Role
 from marketplace.cases import services as case_services
 from marketplace.donors import funds, schemas, services
+from marketplace.donors.checkout import start_checkout
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import CsrfForm, yuan_to_fen
 from marketplace.ledger import services as ledger
-from marketplace.payments.services import start_checkout
 from marketplace.schemas_base import translate_messages
 
 bp = Blueprint("donors", __name__)
@@ -38,8 +38,7 @@ def _amount() -> int | None:
 
 def _create_and_checkout(data: dict[str, Any]) -> Response:
     pledge = services.create_pledge(current_user, data)
-    session = start_checkout(pledge, services.pledge_description(pledge), current_user.email)
-    db.session.commit()
+    session = start_checkout(pledge, current_user.email)  # commits
     return redirect(session.url)
 
 
@@ -211,8 +210,7 @@ def company_fund(fund_id: int) -> str | Response:
         else:
             try:
                 pledge = services.create_fund_pledge(user, fund.id, amount)
-                session = start_checkout(pledge, services.pledge_description(pledge), user.email)
-                db.session.commit()
+                session = start_checkout(pledge, user.email)  # commits
                 return redirect(session.url)
             except DomainError as exc:
                 db.session.rollback()

@@ -55,28 +55,9 @@ def expire_pledges() -> dict[str, int]:
 def send_refunds() -> dict[str, int]:
     """Refunds recorded in the ledger are sent to the gateway (an outbox: the ledger entry and
     the pledge status commit first; the gateway call is idempotent per pledge and amount)."""
-    from sqlalchemy import select
+    from marketplace.donors.checkout import send_refunds as _send_refunds
 
-    from marketplace.donors.models import Pledge, PledgeStatus
-    from marketplace.extensions import db
-    from marketplace.payments.services import gateway
-
-    sent = 0
-    for pledge in db.session.scalars(
-        select(Pledge).where(
-            Pledge.status == PledgeStatus.refunded,
-            Pledge.refund_id.is_(None),
-            Pledge.payment_intent.is_not(None),
-        )
-    ):
-        pledge.refund_id = gateway().refund(
-            payment_intent=pledge.payment_intent or "",
-            amount_fen=pledge.refunded_fen or pledge.amount_fen,
-            pledge_id=pledge.id,
-        )
-        sent += 1
-    db.session.flush()
-    return {"sent": sent}
+    return {"sent": _send_refunds()}
 
 
 @job("overdue-referrals", "interval", minutes=30)

@@ -13,6 +13,7 @@ Nothing here talks to the network or keeps money; ids start with ``cs_fake_``, `
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,8 +21,6 @@ from typing import Any
 
 from marketplace.payments.gateway import (
     CheckoutSession,
-    checkout_session_object,
-    make_event,
     require_positive_int,
     require_text,
     validate_checkout_request,
@@ -31,6 +30,10 @@ SESSION_PREFIX = "cs_fake_"
 PAYMENT_INTENT_PREFIX = "pi_fake_"
 REFUND_PREFIX = "re_fake_"
 EVENT_PREFIX = "evt_fake_"
+
+#: The ``api_version`` written into locally built events (the fake page, test payloads). Real
+#: events carry the version configured on the Stripe webhook endpoint.
+EVENT_API_VERSION = "2025-09-30.clover"
 
 
 @dataclass(frozen=True)
@@ -128,78 +131,43 @@ class FakeGateway:
         """The fake PaymentIntent id that every event about ``session_id`` carries."""
         return PAYMENT_INTENT_PREFIX + session_id.removeprefix(SESSION_PREFIX)
 
-    def _event(
-        self,
-        event_type: str,
-        *,
-        session_id: str,
-        pledge_id: int,
-        amount_fen: int,
-        payment_status: str,
-        status: str,
-        with_payment_intent: bool = True,
-    ) -> dict[str, Any]:
-        session = checkout_session_object(
-            session_id=session_id,
-            pledge_id=pledge_id,
-            amount_fen=amount_fen,
-            payment_status=payment_status,
-            status=status,
-            payment_intent=self.payment_intent_for(session_id) if with_payment_intent else None,
-        )
-        return make_event(event_type, session, event_id=EVENT_PREFIX + secrets.token_hex(12))
-
     def completed_event(
-        self, *, session_id: str, pledge_id: int, amount_fen: int, payment_status: str = "paid"
+        self, *, session_id: str, pledge_id: int, amount_fen: int
     ) -> dict[str, Any]:
-        """A ``checkout.session.completed`` event.
+        """The ``checkout.session.completed`` event of a paid session, as the page delivers it.
 
-        ``payment_status="paid"`` for an immediate payment (card); ``"unpaid"`` when the payment
-        method confirms later and an ``async_payment_succeeded``/``failed`` event will follow.
+        The envelope has every key of a real event; its ``checkout.session`` carries the fields
+        that identify the pledge and the payment (the ones the webhook reads, with the values
+        Stripe would send). Tests build complete objects and the other event types with
+        ``tests/stripe_payloads.py``.
         """
-        return self._event(
-            "checkout.session.completed",
-            session_id=session_id,
-            pledge_id=pledge_id,
-            amount_fen=amount_fen,
-            payment_status=payment_status,
-            status="complete",
-        )
-
-    def async_succeeded_event(
-        self, *, session_id: str, pledge_id: int, amount_fen: int
-    ) -> dict[str, Any]:
-        """A ``checkout.session.async_payment_succeeded`` event (the delayed payment arrived)."""
-        return self._event(
-            "checkout.session.async_payment_succeeded",
-            session_id=session_id,
-            pledge_id=pledge_id,
-            amount_fen=amount_fen,
-            payment_status="paid",
-            status="complete",
-        )
-
-    def async_failed_event(
-        self, *, session_id: str, pledge_id: int, amount_fen: int
-    ) -> dict[str, Any]:
-        """A ``checkout.session.async_payment_failed`` event (the delayed payment failed)."""
-        return self._event(
-            "checkout.session.async_payment_failed",
-            session_id=session_id,
-            pledge_id=pledge_id,
-            amount_fen=amount_fen,
-            payment_status="unpaid",
-            status="complete",
-        )
-
-    def expired_event(self, *, session_id: str, pledge_id: int, amount_fen: int) -> dict[str, Any]:
-        """A ``checkout.session.expired`` event (the donor never paid; no PaymentIntent)."""
-        return self._event(
-            "checkout.session.expired",
-            session_id=session_id,
-            pledge_id=pledge_id,
-            amount_fen=amount_fen,
-            payment_status="unpaid",
-            status="expired",
-            with_payment_intent=False,
-        )
+        now = int(time.time())
+        pledge = str(pledge_id)
+        session = {
+            "id": session_id,
+            "object": "checkout.session",
+            "amount_subtotal": amount_fen,
+            "amount_total": amount_fen,
+            "client_reference_id": pledge,
+            "created": now - 300,
+            "currency": "cny",
+            "expires_at": now - 300 + 86_400,
+            "livemode": False,
+            "metadata": {"pledge_id": pledge},
+            "mode": "payment",
+            "payment_intent": self.payment_intent_for(session_id),
+            "payment_status": "paid",
+            "status": "complete",
+            "url": None,
+        }
+        return {
+            "id": EVENT_PREFIX + secrets.token_hex(12),
+            "object": "event",
+            "api_version": EVENT_API_VERSION,
+            "created": now,
+            "data": {"object": session},
+            "livemode": False,
+            "pending_webhooks": 1,
+            "request": {"id": None, "idempotency_key": None},
+            "type": "checkout.session.completed",
+        }

@@ -1,15 +1,20 @@
-"""Which gateway this app talks to, and starting a checkout for a pledge."""
+"""Which gateway this app talks to, and the record of the events it sent us.
+
+Nothing here knows what is being paid for: the donors domain starts checkouts for pledges
+(``marketplace.donors.checkout``) and applies verified events to them
+(``marketplace.donors.webhooks``) through these functions.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
 
 from flask import current_app, url_for
+from sqlalchemy import select
 
-from marketplace.db_types import utcnow
-from marketplace.donors.models import Pledge
-from marketplace.donors.services import attach_checkout
-from marketplace.payments.gateway import CheckoutSession, PaymentGateway, get_gateway
+from marketplace.extensions import db
+from marketplace.payments.gateway import PaymentGateway, get_gateway
+from marketplace.payments.models import PaymentEvent
 
 
 def gateway() -> PaymentGateway:
@@ -27,21 +32,23 @@ def _build() -> PaymentGateway:
     )
 
 
-def start_checkout(
-    pledge: Pledge, description: str, customer_email: str | None = None
-) -> CheckoutSession:
-    """Create the hosted checkout for a pending pledge (in the pledge's transaction: if the
-    gateway fails, the pledge and its reservation roll back with it)."""
-    expires_at = max(pledge.reserved_until or utcnow(), utcnow()) + timedelta(minutes=1)
-    chosen = gateway()
-    session = chosen.create_checkout(
-        pledge_id=pledge.id,
-        amount_fen=pledge.amount_fen,
-        description=description,
-        success_url=url_for("donors.pledge_detail", pledge_id=pledge.id, _external=True),
-        cancel_url=url_for("donors.pledge_detail", pledge_id=pledge.id, _external=True),
-        expires_at=expires_at,
-        customer_email=customer_email,
+def already_recorded(event_id: str) -> bool:
+    """Whether the event with this gateway id was recorded (and applied) before."""
+    return (
+        db.session.scalar(select(PaymentEvent.id).where(PaymentEvent.event_id == event_id))
+        is not None
     )
-    attach_checkout(pledge, session.id, chosen.name)
-    return session
+
+
+def record_event(event_id: str, kind: str, pledge_id: int | None, apply: Callable[[], str]) -> str:
+    """Record a verified event once and apply it in the same transaction; return its outcome.
+
+    The row is flushed before ``apply`` runs, so a concurrent delivery of the same event fails
+    here (IntegrityError, unique event id) before any money moves. ``apply`` returns a short
+    outcome name, kept on the row.
+    """
+    row = PaymentEvent(event_id=event_id, type=kind[:100], pledge_id=pledge_id)
+    db.session.add(row)
+    db.session.flush()
+    row.outcome = apply()
+    return row.outcome

@@ -23,6 +23,7 @@ from marketplace.ledger import services as ledger
 from marketplace.ledger.models import JournalEntry
 from marketplace.payments.fake_gateway import FakeGateway
 from marketplace.payments.gateway import sign_payload
+from tests import stripe_payloads
 from tests.conftest import case_payload, csrf_from, login, make_user, token_for
 
 NEED = 3_800_000
@@ -44,12 +45,11 @@ def _published(client: Any, **overrides: Any) -> Case:
 
 
 def _event(pledge: Pledge, kind: str = "completed", **kw: Any) -> dict[str, Any]:
-    fake = FakeGateway(lambda sid: sid)
     maker = {
-        "completed": fake.completed_event,
-        "expired": fake.expired_event,
-        "async_ok": fake.async_succeeded_event,
-        "async_failed": fake.async_failed_event,
+        "completed": stripe_payloads.completed_event,
+        "expired": stripe_payloads.expired_event,
+        "async_ok": stripe_payloads.async_succeeded_event,
+        "async_failed": stripe_payloads.async_failed_event,
     }[kind]
     return maker(
         session_id=pledge.checkout_session_id or "cs_x",

@@ -24,13 +24,13 @@ from marketplace.payments.gateway import (
     CheckoutSession,
     PaymentGateway,
     WebhookError,
-    checkout_session_object,
     get_gateway,
-    make_event,
     sign_payload,
     verify_event,
 )
 from marketplace.payments.stripe_gateway import StripeGateway
+from tests import stripe_payloads
+from tests.stripe_payloads import checkout_session_object, make_event
 
 SECRET = "whsec_unit_test_secret"
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "stripe"
@@ -320,27 +320,28 @@ def test_async_fixtures_describe_the_same_session() -> None:
 # ------------------------------------------------------------------------------- fake gateway
 
 
-def _fake_events(fake: FakeGateway, session_id: str) -> dict[str, dict[str, Any]]:
+def _session_events(session_id: str) -> dict[str, dict[str, Any]]:
     args: dict[str, Any] = {
         "session_id": session_id,
         "pledge_id": PLEDGE_ID,
         "amount_fen": AMOUNT_FEN,
     }
     return {
-        "checkout_session_completed.json": fake.completed_event(**args),
-        "checkout_session_completed_unpaid.json": fake.completed_event(
+        "checkout_session_completed.json": stripe_payloads.completed_event(**args),
+        "checkout_session_completed_unpaid.json": stripe_payloads.completed_event(
             **args, payment_status="unpaid"
         ),
-        "checkout_session_async_payment_succeeded.json": fake.async_succeeded_event(**args),
-        "checkout_session_async_payment_failed.json": fake.async_failed_event(**args),
-        "checkout_session_expired.json": fake.expired_event(**args),
+        "checkout_session_async_payment_succeeded.json": stripe_payloads.async_succeeded_event(
+            **args
+        ),
+        "checkout_session_async_payment_failed.json": stripe_payloads.async_failed_event(**args),
+        "checkout_session_expired.json": stripe_payloads.expired_event(**args),
     }
 
 
 @pytest.mark.parametrize("name", sorted(SESSION_STATES))
-def test_fake_events_have_the_shape_of_recorded_ones(name: str) -> None:
-    fake = FakeGateway(fake_url)
-    event = _fake_events(fake, "cs_fake_0123456789abcdef01234567")[name]
+def test_built_events_have_the_shape_of_recorded_ones(name: str) -> None:
+    event = _session_events("cs_fake_0123456789abcdef01234567")[name]
     recorded = fixture_event(name)
     assert set(event) == set(recorded)
     assert set(event["data"]) == set(recorded["data"])
@@ -357,6 +358,28 @@ def test_fake_events_have_the_shape_of_recorded_ones(name: str) -> None:
     assert (obj["payment_intent"] is None) == (recorded_obj["payment_intent"] is None)
 
 
+def test_the_fake_pages_event_is_part_of_a_recorded_one() -> None:
+    """What the fake checkout page sends: a real event's envelope, and fields of a paid session
+    that a recorded event has too, with the values a complete Stripe-shaped session has."""
+    session_id = "cs_fake_0123456789abcdef01234567"
+    sent = FakeGateway(fake_url).completed_event(
+        session_id=session_id, pledge_id=PLEDGE_ID, amount_fen=AMOUNT_FEN
+    )
+    recorded = fixture_event("checkout_session_completed.json")
+    full = _session_events(session_id)["checkout_session_completed.json"]
+    assert set(sent) == set(recorded)
+    assert set(sent["data"]) == set(recorded["data"])
+    obj, full_obj = sent["data"]["object"], full["data"]["object"]
+    assert set(obj) <= set(recorded["data"]["object"])
+    for key in ("type", "object", "api_version", "livemode", "pending_webhooks", "request"):
+        assert sent[key] == full[key], key
+    for key, value in obj.items():
+        if key not in ("created", "expires_at"):  # clock readings
+            assert value == full_obj[key], key
+    assert obj["expires_at"] - obj["created"] == full_obj["expires_at"] - full_obj["created"]
+    assert sent["id"].startswith("evt_fake_")
+
+
 def test_fake_events_survive_the_webhook_path() -> None:
     """What the fake checkout page does: json.dumps, sign, hand to the production verifier."""
     fake = FakeGateway(fake_url)
@@ -368,7 +391,10 @@ def test_fake_events_survive_the_webhook_path() -> None:
         cancel_url="http://localhost/cancel",
         expires_at=datetime.now(UTC) + timedelta(hours=1),
     )
-    events = _fake_events(fake, session.id)
+    events = _session_events(session.id)
+    events["fake page"] = fake.completed_event(
+        session_id=session.id, pledge_id=PLEDGE_ID, amount_fen=AMOUNT_FEN
+    )
     for event in events.values():
         payload = json.dumps(event).encode()
         assert verify_event(payload, sign_payload(payload, SECRET), SECRET) == event

@@ -1,5 +1,9 @@
 """The local fake checkout (PAYMENT_GATEWAY=fake): "Pay" delivers a signed
-``checkout.session.completed`` event through the real webhook code path."""
+``checkout.session.completed`` event through the real webhook code path.
+
+The blueprint keeps its name ``payments`` (endpoints ``payments.fake_checkout`` and friends) and
+its URLs from when it lived in ``marketplace.payments``; see ``marketplace.donors.checkout``.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +12,16 @@ import json
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from marketplace.donors import checkout
 from marketplace.donors import services as donors
-from marketplace.donors.models import Pledge, PledgeStatus
+from marketplace.donors.models import Pledge
+from marketplace.donors.webhooks import receive
 from marketplace.extensions import db
 from marketplace.forms import CsrfForm
 from marketplace.payments.fake_gateway import FakeGateway
 from marketplace.payments.gateway import sign_payload
-from marketplace.payments.webhooks import receive
 
 bp = Blueprint("payments", __name__, url_prefix="/payments")
 
@@ -25,7 +29,7 @@ bp = Blueprint("payments", __name__, url_prefix="/payments")
 def _pledge(session_id: str) -> Pledge:
     if current_app.config["PAYMENT_GATEWAY"] != "fake":
         abort(404)
-    pledge = db.session.scalar(select(Pledge).where(Pledge.checkout_session_id == session_id))
+    pledge = checkout.pledge_for_session(session_id)
     if pledge is None or pledge.donor_id != current_user.id:
         abort(404)
     return pledge
@@ -44,7 +48,7 @@ def fake_pay(session_id: str) -> Response:
     pledge = _pledge(session_id)
     if not CsrfForm().validate_on_submit():
         abort(400)
-    if pledge.status not in (PledgeStatus.pending, PledgeStatus.expired):
+    if not checkout.payable(pledge):
         flash(_("This pledge is already settled."), "error")
         return redirect(url_for("donors.pledge_detail", pledge_id=pledge.id))
     event = FakeGateway(lambda sid: sid).completed_event(
