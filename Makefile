@@ -47,10 +47,10 @@ lint: install
 	@out="$$($(BIN)/mypy marketplace)"; status=$$?; \
 	printf '%s\n' "$$out" | $(BIN)/mypy-baseline filter --no-colors && [ $$status -le 1 ]
 	$(BIN)/python tools/check_file_sizes.py
+	$(BIN)/lint-imports
 
 ## the import contracts ([tool.importlinter] in pyproject.toml): layers, the ledger's and the
 ## engine's bans, no request state below the web layer, no cycle between domain packages
-## (to become a prerequisite of `lint` once the contracts hold)
 imports: install
 	$(BIN)/lint-imports
 

@@ -431,7 +431,7 @@ def record_refund(pledge: Pledge, amount_refunded_fen: int) -> str:
     if pledge.fund_id is not None:
         source = ledger.fund_account(pledge.fund_id).code
     elif pledge.placed_case_id:
-        source = account_code(db.session.get(Case, pledge.placed_case_id))
+        source = account_code(db.session.get_one(Case, pledge.placed_case_id))
         if pledge.placed_case_id == pledge.case_id:
             line = pledge.need_line_id
     else:
