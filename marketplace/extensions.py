@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -43,6 +43,12 @@ class Api(_Api):
 
 
 db = SQLAlchemy(model_class=Base)
+#: the base class of every table: ``db.Model`` at run time, which type checkers cannot see through,
+#: so they are shown the declarative base it is built on
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db_types import UTCDateTime, utcnow
-from marketplace.extensions import db
+from marketplace.extensions import Model
 
 
 class OrgKind(enum.StrEnum):
@@ -34,7 +34,7 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
     return Enum(cls, name=name, native_enum=False, length=32, validate_strings=True)
 
 
-class Organization(db.Model):
+class Organization(Model):
     __tablename__ = "organizations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,7 +57,7 @@ class Organization(db.Model):
         return f"<Organization {self.id} {self.kind}>"
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,7 +98,7 @@ class User(db.Model):
         return f"<User {self.id} {self.role}>"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)

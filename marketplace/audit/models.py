@@ -13,10 +13,10 @@ from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.db_types import UTCDateTime, utcnow
-from marketplace.extensions import db
+from marketplace.extensions import Model
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)

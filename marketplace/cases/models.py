@@ -25,14 +25,14 @@ from marketplace.cases.reference import MAX_FEN
 from marketplace.cases.states import CaseStage, CaseStatus
 from marketplace.cases.vault import EncryptedText
 from marketplace.db_types import UTCDateTime, utcnow
-from marketplace.extensions import db
+from marketplace.extensions import Model, db
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
     return Enum(cls, name=name, native_enum=False, length=32, validate_strings=True)
 
 
-class Case(db.Model):
+class Case(Model):
     __tablename__ = "cases"
     __table_args__ = (
         CheckConstraint("household_size BETWEEN 1 AND 30", name="household_size_range"),
@@ -115,7 +115,7 @@ class Case(db.Model):
         return f"<Case {self.ref} {self.status}>"
 
 
-class CasePrivate(db.Model):
+class CasePrivate(Model):
     """Private details, encrypted at rest; seen only by the case's organization (audited)."""
 
     __tablename__ = "case_private"
@@ -151,7 +151,7 @@ class CasePrivate(db.Model):
         self.household_members = json.dumps(rows, ensure_ascii=False) if rows else None
 
 
-class GovernmentPayout(db.Model):
+class GovernmentPayout(Model):
     __tablename__ = "government_payouts"
     __table_args__ = (
         CheckConstraint(f"amount_fen > 0 AND amount_fen <= {MAX_FEN}", name="amount_range"),
@@ -169,7 +169,7 @@ class GovernmentPayout(db.Model):
     case: Mapped[Case] = relationship(back_populates="payouts")
 
 
-class NeedLine(db.Model):
+class NeedLine(Model):
     __tablename__ = "need_lines"
     __table_args__ = (
         CheckConstraint(
@@ -201,7 +201,7 @@ class NeedLine(db.Model):
     case: Mapped[Case] = relationship(back_populates="need_lines")
 
 
-class FollowUp(db.Model):
+class FollowUp(Model):
     """ "Was the crisis resolved?" asked 30 and 90 days after a case closes; donors see the
     answer (scrubbed) on the case page."""
 

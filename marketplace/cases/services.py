@@ -430,7 +430,7 @@ def view_for(user: Any, case: Case) -> dict[str, Any]:
     return public_view(case)
 
 
-def public_cases_query(args: dict[str, Any]) -> Select[tuple[Case]]:
+def public_cases_query(args: dict[str, Any]) -> Select[Case]:
     """Published cases filtered by category, region prefix, emergency and text."""
     query = select(Case).where(Case.status == CaseStatus.published)
     if args.get("category"):

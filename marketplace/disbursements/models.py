@@ -12,7 +12,7 @@ from marketplace.accounts.models import User
 from marketplace.cases.models import Case, NeedLine
 from marketplace.cases.vault import EncryptedText
 from marketplace.db_types import UTCDateTime, utcnow
-from marketplace.extensions import db
+from marketplace.extensions import Model
 from marketplace.state_machine import Transitions
 
 
@@ -36,7 +36,7 @@ class PayeeKind(enum.StrEnum):
     beneficiary = "beneficiary"  # the household itself; never named in public
 
 
-class Disbursement(db.Model):
+class Disbursement(Model):
     __tablename__ = "disbursements"
     __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),)
 
@@ -80,7 +80,7 @@ class ReceiptVariant(enum.StrEnum):
     redacted = "redacted"  # what donors to the case may see
 
 
-class Receipt(db.Model):
+class Receipt(Model):
     """An invoice or proof of payment, stored outside the web root under a random name."""
 
     __tablename__ = "receipts"

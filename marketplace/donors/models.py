@@ -24,7 +24,7 @@ from marketplace.accounts.models import Organization, User
 from marketplace.cases.models import Case, NeedLine
 from marketplace.cases.reference import MAX_FEN
 from marketplace.db_types import UTCDateTime, utcnow
-from marketplace.extensions import db
+from marketplace.extensions import Model
 from marketplace.state_machine import Transitions
 
 
@@ -63,7 +63,7 @@ class Fallback(enum.StrEnum):
     refund = "refund"  # give the money back
 
 
-class RuleClass(db.Model):
+class RuleClass(Model):
     """Rule pledges with the same rule (categories, region prefix, age band) form one class.
 
     The matching engine sees one source per class, holding the class's pool account
@@ -81,7 +81,7 @@ class RuleClass(db.Model):
     age_band: Mapped[str | None] = mapped_column(String(10))
 
 
-class Pledge(db.Model):
+class Pledge(Model):
     __tablename__ = "pledges"
     __table_args__ = (
         CheckConstraint(f"amount_fen >= 100 AND amount_fen <= {MAX_FEN}", name="amount_range"),
@@ -146,7 +146,7 @@ class Pledge(db.Model):
     need_line: Mapped[NeedLine | None] = relationship()
 
 
-class CompanyFund(db.Model):
+class CompanyFund(Model):
     """A company's public-welfare fund: rules for what it supports, and an optional match."""
 
     __tablename__ = "company_funds"
@@ -178,7 +178,7 @@ class CompanyFund(db.Model):
     organization: Mapped[Organization] = relationship()
 
 
-class FundMatch(db.Model):
+class FundMatch(Model):
     """One matching gift: which fund matched which pledge on which case (caps are sums of these)."""
 
     __tablename__ = "fund_matches"

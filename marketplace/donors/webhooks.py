@@ -77,9 +77,8 @@ def apply_event(event: dict[str, Any]) -> str:
     obj = (event.get("data") or {}).get("object") or {}
     pledge = _pledge_for(kind, obj)
     # a concurrent duplicate fails while recording, before any money moves
-    return payments.record_event(
-        event_id, kind, pledge.id if pledge else None, lambda: _apply(kind, obj, pledge)
-    )
+    row = payments.record_event(event_id, kind, pledge.id if pledge else None)
+    return payments.set_outcome(row, _apply(kind, obj, pledge))
 
 
 def _pledge_for(kind: str, obj: dict[str, Any]) -> Pledge | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -18,13 +18,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db_types import UTCDateTime, utcnow
-from marketplace.extensions import db
+from marketplace.extensions import Model
 from marketplace.ledger.core import AccountKind, Side, SourceKind
-
-if TYPE_CHECKING:  # ``db.Model`` is built at runtime on this declarative base
-    from marketplace.extensions import Base as Model
-else:
-    Model = db.Model
 
 #: running totals of whole accounts: 64-bit (SQLite's INTEGER already is)
 MONEY_TOTAL = BigInteger().with_variant(Integer, "sqlite")

@@ -12,7 +12,7 @@ from marketplace.accounts.models import Organization, User
 from marketplace.cases.models import Case, NeedLine
 from marketplace.cases.vault import EncryptedText
 from marketplace.db_types import UTCDateTime, utcnow
-from marketplace.extensions import db
+from marketplace.extensions import Model
 from marketplace.state_machine import Transitions
 
 
@@ -28,7 +28,7 @@ class ProjectStatus(enum.StrEnum):
     closed = "closed"
 
 
-class Project(db.Model):
+class Project(Model):
     __tablename__ = "projects"
     __table_args__ = (
         CheckConstraint("budget_fen IS NULL OR budget_fen >= 0", name="budget_not_negative"),
@@ -93,7 +93,7 @@ REFERRAL_TRANSITIONS: Transitions[ReferralStatus] = Transitions(
 )
 
 
-class Referral(db.Model):
+class Referral(Model):
     """A service need referred to a project; the NGO answers within a time limit (default 72 h)."""
 
     __tablename__ = "referrals"

@@ -8,10 +8,10 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.db_types import UTCDateTime, utcnow
-from marketplace.extensions import db
+from marketplace.extensions import Model
 
 
-class Notification(db.Model):
+class Notification(Model):
     __tablename__ = "notifications"
 
     id: Mapped[int] = mapped_column(primary_key=True)

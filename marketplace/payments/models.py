@@ -8,10 +8,10 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.db_types import UTCDateTime, utcnow
-from marketplace.extensions import db
+from marketplace.extensions import Model
 
 
-class PaymentEvent(db.Model):
+class PaymentEvent(Model):
     """One row per gateway event id, written in the same transaction as its ledger entry, so a
     replayed or duplicated webhook finds its row and changes nothing."""
 

@@ -7,8 +7,6 @@ Nothing here knows what is being paid for: the donors domain starts checkouts fo
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import current_app, url_for
 from sqlalchemy import select
 
@@ -40,15 +38,19 @@ def already_recorded(event_id: str) -> bool:
     )
 
 
-def record_event(event_id: str, kind: str, pledge_id: int | None, apply: Callable[[], str]) -> str:
-    """Record a verified event once and apply it in the same transaction; return its outcome.
+def record_event(event_id: str, kind: str, pledge_id: int | None) -> PaymentEvent:
+    """Record a verified event once, before it is applied in the same transaction.
 
-    The row is flushed before ``apply`` runs, so a concurrent delivery of the same event fails
-    here (IntegrityError, unique event id) before any money moves. ``apply`` returns a short
-    outcome name, kept on the row.
+    The row is flushed here, so a concurrent delivery of the same event fails now (IntegrityError,
+    unique event id) before any money moves. The caller applies the event, then ``set_outcome``.
     """
     row = PaymentEvent(event_id=event_id, type=kind[:100], pledge_id=pledge_id)
     db.session.add(row)
     db.session.flush()
-    row.outcome = apply()
-    return row.outcome
+    return row
+
+
+def set_outcome(row: PaymentEvent, outcome: str) -> str:
+    """Keep the short outcome name of an applied event on its row; return it."""
+    row.outcome = outcome
+    return outcome

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.cases.models import Case, NeedLine
 from marketplace.db_types import UTCDateTime, utcnow
-from marketplace.extensions import db
+from marketplace.extensions import Model, db
 from marketplace.state_machine import Transitions
 
 
@@ -41,7 +41,7 @@ class SourceKind(enum.StrEnum):
     project = "project"  # an NGO project: money from its budget, or service units
 
 
-class Plan(db.Model):
+class Plan(Model):
     __tablename__ = "plans"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,7 +65,7 @@ class Plan(db.Model):
     __table_args__ = (db.UniqueConstraint("case_id", "version", name="uq_plans_case_version"),)
 
 
-class PlanItem(db.Model):
+class PlanItem(Model):
     __tablename__ = "plan_items"
     __table_args__ = (
         CheckConstraint(

@@ -9,10 +9,10 @@ from sqlalchemy import JSON, Date, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.db_types import UTCDateTime, utcnow
-from marketplace.extensions import db
+from marketplace.extensions import Model
 
 
-class MonthlyReport(db.Model):
+class MonthlyReport(Model):
     __tablename__ = "monthly_reports"
 
     id: Mapped[int] = mapped_column(primary_key=True)

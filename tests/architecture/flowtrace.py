@@ -1,10 +1,15 @@
 """Trace the project files one request passes through (a core flow, down to the ledger).
 
 ``FlowTrace`` installs a profile hook for the duration of one request and records, at every call
-into a project function (``marketplace/`` or ``matching/``, shared infrastructure modules left
-out), which project file called it. A *hop* is one distinct caller-file -> callee-file call: a
-reader following the flow end to end crosses each once. The flow must reach the ledger's one
-write path (``post_entry``). ``docs/architecture.md`` quotes these figures.
+into a project function (``marketplace/`` or ``matching/``; shared infrastructure modules, table
+classes and column types left out), which project file called it. Figures:
+
+- *hops*: distinct caller-file -> callee-file calls; a reader following the whole request end to
+  end crosses each once;
+- *longest chain*: file-to-file moves on the deepest call stack, from the entry point down;
+- *back up*: calls from a lower package or layer into a higher one (docs/architecture.md).
+
+The flow must reach the ledger's one write path (``post_entry``).
 """
 
 from __future__ import annotations
@@ -28,10 +33,16 @@ INFRASTRUCTURE = {
     "marketplace/logging_setup.py",
     "marketplace/schemas_base.py",
     "marketplace/security.py",
+    "marketplace/state_machine.py",
     "marketplace/templating.py",
     "marketplace/uploads.py",
     "marketplace/utils.py",
 }
+
+
+#: table classes and column types: code SQLAlchemy runs while loading and saving rows. A call into
+#: them is data access, not a step of the flow
+DATA = ("models.py", "vault.py")
 
 
 def _project_file(filename: str) -> str | None:
@@ -40,6 +51,8 @@ def _project_file(filename: str) -> str | None:
     except ValueError:
         return None
     if not rel.startswith(("marketplace/", "matching/")) or rel in INFRASTRUCTURE:
+        return None
+    if rel.endswith(DATA):
         return None
     return rel
 
@@ -88,6 +101,8 @@ class FlowTrace:
     files: list[str] = field(default_factory=list)
     edges: list[tuple[str, str]] = field(default_factory=list)
     reached: bool = False
+    #: the longest chain of files on the stack seen during the request (from the entry point)
+    deepest: list[str] = field(default_factory=list)
     _cache: dict[str, str | None] = field(default_factory=dict)
 
     def _rel(self, filename: str) -> str | None:
@@ -104,6 +119,15 @@ class FlowTrace:
             back = back.f_back
         return None
 
+    def _chain(self, frame: FrameType | None) -> list[str]:
+        chain: list[str] = []
+        while frame is not None:
+            rel = self._rel(frame.f_code.co_filename)
+            if rel is not None and (not chain or chain[-1] != rel):
+                chain.append(rel)
+            frame = frame.f_back
+        return chain[::-1]
+
     def _profile(self, frame: FrameType, event: str, arg: Any) -> None:
         if event != "call":
             return
@@ -115,6 +139,10 @@ class FlowTrace:
         caller = self._caller(frame)
         if caller is not None and caller != rel and (caller, rel) not in self.edges:
             self.edges.append((caller, rel))
+        if caller is not None and caller != rel:
+            chain = self._chain(frame)
+            if len(chain) > len(self.deepest):
+                self.deepest = chain
         if not self.reached and frame.f_code.co_name == self.target:
             self.reached = True
 
@@ -131,13 +159,19 @@ class FlowTrace:
         return len(self.edges)
 
     @property
+    def depth(self) -> int:
+        """File-to-file moves on the longest call chain (how far down one step reaches)."""
+        return len(self.deepest) - 1
+
+    @property
     def back_up(self) -> list[tuple[str, str]]:
         return [(a, b) for a, b in self.edges if rank(b) > rank(a)]
 
     def report(self, name: str) -> str:
         lines = [
             f"{name}: {len(self.files)} files, {self.hops} hops, "
-            f"{len(self.back_up)} back up a layer"
+            f"{len(self.back_up)} back up a layer, longest chain {self.depth} hops: "
+            + " -> ".join(self.deepest)
         ]
         lines += [
             f"    {a} -> {b}" + ("   (back up)" if (a, b) in self.back_up else "")

@@ -1,6 +1,7 @@
-"""The three core flows reach the ledger in at most 8 file-to-file hops (docs/architecture.md).
+"""The three core flows (docs/architecture.md): each reaches the ledger in at most 8 hops down its
+longest call chain, and never calls back up into a higher package or layer.
 
-Run with ``-s`` to print each flow's chain of files.
+Run with ``-s`` to print each flow's figures and its file-to-file calls.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ MAX_HOPS = 8
 
 def _check(trace: FlowTrace, name: str) -> None:
     print("\n" + trace.report(name))
-    assert trace.hops <= MAX_HOPS, trace.report(name)
+    assert trace.reached, f"{name} never reached the ledger"
+    assert trace.depth <= MAX_HOPS, trace.report(name)
+    assert trace.back_up == [], trace.report(name)
 
 
 def test_payment_webhook_to_ledger(ctx: Any, client: Any) -> None:
