@@ -24,8 +24,6 @@ ALLOWED: frozenset[str] = frozenset(
         "marketplace/ledger/services.py",
         "marketplace/ngos/services.py",
         "marketplace/plans/services.py",
-        "marketplace/transparency/organizations.py",
-        "marketplace/transparency/services.py",
     }
 )
 
