@@ -107,6 +107,7 @@ def load_money_out(users: dict[str, User]) -> None:
     follow-up) and one request waiting for the custodian, through the real services."""
     from marketplace.cases import lifecycle
     from marketplace.cases.states import CaseStage
+    from marketplace.disbursements import evidence
     from marketplace.disbursements import services as payouts
     from marketplace.ledger.services import held_by_line
 
@@ -137,7 +138,7 @@ def load_money_out(users: dict[str, User]) -> None:
         if i == 2:
             continue  # waits in the custodian's queue
         payouts.approve(custodian, found)
-        payouts.add_receipt(owner, found, demo_pdf())
+        evidence.add_receipt(owner, found, demo_pdf())
         if i == 0 and not sum(held_by_line(case.id).values()):
             lifecycle.close_case(owner, case, "resolved", "住院费用已结清,家庭生活恢复正常。")
             follow_up = case_follow_up(case.id, 30)

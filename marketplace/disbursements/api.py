@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from marketplace.accounts import permissions
 from marketplace.accounts.api_auth import api_user, require_api_user
 from marketplace.cases import services as case_services
-from marketplace.disbursements import schemas, services
+from marketplace.disbursements import evidence, schemas, services
 from marketplace.disbursements.models import Receipt
 from marketplace.errors import NotFound, ValidationFailed, error_body, json_error_response
 from marketplace.extensions import db
@@ -101,7 +101,7 @@ class DisbursementReceipts(MethodView):
         variant = request.form.get("variant", "original")
         if variant not in ("original", "redacted"):
             raise ValidationFailed(_l("Not one of the allowed values."), {"variant": [variant]})
-        receipt = services.add_receipt(user, found, read_upload(upload.stream), variant)
+        receipt = evidence.add_receipt(user, found, read_upload(upload.stream), variant)
         db.session.commit()
         return receipt
 
@@ -119,7 +119,7 @@ class ReceiptFile(MethodView):
     def get(self, receipt_id: int) -> Any:
         """The stored file, as an attachment, for those allowed to see this variant."""
         receipt = get_row(Receipt, receipt_id)
-        if receipt is None or not services.can_download(api_user(), receipt):
+        if receipt is None or not evidence.can_download(api_user(), receipt):
             raise NotFound(_l("Not found."))
         return receipt_response(receipt)
 
@@ -129,7 +129,7 @@ def too_large(error: HTTPException) -> Any:
     """A body over the limit, with the limit in the message when it was a receipt."""
     if upload_limit(request.endpoint) is None:
         return json_error_response(error)
-    return error_body(413, str(services.refusal_message("too_large")), {"file": ["too_large"]})
+    return error_body(413, str(evidence.refusal_message("too_large")), {"file": ["too_large"]})
 
 
 def read_upload(stream: Any) -> bytes:
@@ -140,7 +140,7 @@ def read_upload(stream: Any) -> bytes:
 def receipt_response(receipt: Receipt) -> Any:
     extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
     response = send_file(
-        services.receipt_path(receipt),
+        evidence.receipt_path(receipt),
         mimetype=receipt.content_type,
         as_attachment=True,
         download_name=f"receipt-{receipt.id}.{extension.get(receipt.content_type, 'bin')}",

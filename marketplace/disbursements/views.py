@@ -26,7 +26,7 @@ from marketplace.accounts import permissions
 from marketplace.cases import lifecycle
 from marketplace.cases import services as case_services
 from marketplace.cases.models import Case, FollowUp
-from marketplace.disbursements import forms, services
+from marketplace.disbursements import evidence, forms, services
 from marketplace.disbursements.api import read_upload, receipt_response
 from marketplace.disbursements.models import Disbursement, DisbursementStatus, Receipt
 from marketplace.errors import DomainError, ValidationFailed
@@ -178,7 +178,7 @@ def _detail(found: Disbursement, receipt_form: Any, reject_form: Any, status: in
     case = found.case
     receipt_form.file.description = _(
         "At most %(mb)s MB; photos and scans at most %(mpx)s megapixels.",
-        mb=services.format_megabytes(current_app.config["RECEIPT_MAX_BYTES"]),
+        mb=evidence.format_megabytes(current_app.config["RECEIPT_MAX_BYTES"]),
         mpx=current_app.config["RECEIPT_MAX_PIXELS"] // 1_000_000,
     )
     return render_template(
@@ -236,7 +236,7 @@ def upload(disbursement_id: int) -> Any:
         return _detail(found, form, forms.RejectForm(formdata=None), 422)
     data = read_upload(form.file.data.stream)
     try:
-        services.add_receipt(current_user, found, data, form.variant.data)
+        evidence.add_receipt(current_user, found, data, form.variant.data)
     except ValidationFailed as exc:  # the file is refused: say why next to the file field
         db.session.rollback()
         form.file.errors = [str(exc.message)]
@@ -254,7 +254,7 @@ def upload(disbursement_id: int) -> Any:
 def too_large(error: HTTPException) -> Any:
     """A receipt over the limit: the form again with the limit as the file's error (the body was
     never read, so nothing else is lost); any other body over the limit: the error page."""
-    message = str(services.refusal_message("too_large"))
+    message = str(evidence.refusal_message("too_large"))
     if upload_limit(request.endpoint) is None:
         message = _("The request is too large.")
     elif current_user.is_authenticated and request.view_args:
@@ -273,6 +273,6 @@ def too_large(error: HTTPException) -> Any:
 @login_required
 def download(receipt_id: int) -> Any:
     receipt = get_row(Receipt, receipt_id)
-    if receipt is None or not services.can_download(current_user, receipt):
+    if receipt is None or not evidence.can_download(current_user, receipt):
         abort(404)
     return receipt_response(receipt)

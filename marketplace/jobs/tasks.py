@@ -80,7 +80,7 @@ def allocate() -> dict[str, int]:
 @job("overdue-receipts", "cron", hour=8, minute=30)
 def overdue_receipts() -> dict[str, int]:
     """Paid disbursements without receipts 30 days after payout alert the case owner."""
-    from marketplace.disbursements.services import alert_overdue_receipts
+    from marketplace.disbursements.evidence import alert_overdue_receipts
 
     return {"overdue": alert_overdue_receipts()}
 

@@ -10,7 +10,7 @@ Per county (``Case.region``), over the **public** cases (published or closed):
 - ``overdue_follow_ups``: 30/90-day follow-ups of those cases not answered and due before
   today (Asia/Shanghai);
 - ``overdue_receipts``: their paid disbursements without a receipt ``RECEIPT_DUE_DAYS`` after
-  payout (:func:`marketplace.disbursements.services.receipts_overdue`, the alert job's rule).
+  payout (:func:`marketplace.disbursements.evidence.receipts_overdue`, the alert job's rule).
 
 The totals row is computed the same way over all counties: counts add up, and each median is
 the median over every county's cases (PostgreSQL: ``GROUP BY ROLLUP``; never an average of the
@@ -40,7 +40,7 @@ from marketplace.cases import reference
 from marketplace.cases.models import Case, FollowUp
 from marketplace.cases.states import PUBLIC
 from marketplace.db_types import local_today, utcnow
-from marketplace.disbursements import services as disbursements
+from marketplace.disbursements import evidence
 from marketplace.disbursements.models import Disbursement, Receipt
 from marketplace.extensions import db
 
@@ -163,20 +163,20 @@ def _compute(fingerprint: tuple[Any, ...], today: date) -> ServiceLevels:
         select(Case.region, func.count())
         .select_from(Disbursement)
         .join(Case, Disbursement.case_id == Case.id)
-        .where(public, disbursements.receipts_overdue(now))
+        .where(public, evidence.receipts_overdue(now))
         .group_by(Case.region)
     ):
         add(region, "overdue_receipts", int(n))
     # the next paid disbursement still waiting for a receipt becomes overdue at this moment
-    cutoff = now - disbursements.receipt_due_after()
+    cutoff = now - evidence.receipt_due_after()
     next_paid = db.session.scalar(
         select(func.min(Disbursement.decided_at))
         .select_from(Disbursement)
         .join(Case, Disbursement.case_id == Case.id)
-        .where(public, disbursements.awaiting_receipts(), Disbursement.decided_at > cutoff)
+        .where(public, evidence.awaiting_receipts(), Disbursement.decided_at > cutoff)
     )
     if next_paid is not None:
-        state.valid_until = next_paid + disbursements.receipt_due_after()
+        state.valid_until = next_paid + evidence.receipt_due_after()
     for name, stamp in MEDIANS.items():
         for region, value in _medians(getattr(Case, stamp)).items():
             rows[region][name] = value

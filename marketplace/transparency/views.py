@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_babel import lazy_gettext as _l
 
-from marketplace.disbursements.services import receipt_due_after
+from marketplace.disbursements.evidence import receipt_due_after
 from marketplace.transparency import districts, organizations, services
 from marketplace.transparency.charts import bar_chart
 from marketplace.utils import page_arg

@@ -16,7 +16,7 @@ from marketplace.accounts.models import OrgKind, Role
 from marketplace.cases.lifecycle import answer_follow_up, close_case
 from marketplace.cases.models import Case, FollowUp
 from marketplace.db_types import local_today, utcnow
-from marketplace.disbursements import services as disbursements
+from marketplace.disbursements import evidence
 from marketplace.disbursements.models import Disbursement
 from marketplace.extensions import db
 from marketplace.transparency import districts
@@ -177,7 +177,7 @@ def test_overdue_receipts_follow_the_alert_jobs_rule(ctx: Any, client: Any) -> N
     assert row["overdue_receipts"] == 1 == districts.totals()["overdue_receipts"]
     assert row["paid"] == 1 and row["median_hours_to_pay"] is not None
     # the same rule as the job that alerts the case owner
-    assert disbursements.alert_overdue_receipts() == 1
+    assert evidence.alert_overdue_receipts() == 1
     # the table is summed again when the recent payout's receipts fall due
     state = districts._current()
     assert state.valid_until == recent.decided_at + timedelta(days=30)

@@ -9,6 +9,7 @@ from typing import Any
 from openpyxl import load_workbook
 
 from marketplace.accounts.models import OrgKind, Role
+from marketplace.disbursements import evidence
 from marketplace.disbursements import services as payouts
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
@@ -34,7 +35,7 @@ def _paid(client: Any, payee_kind: str, payee_name: str, amount: int) -> Any:
         },
     )
     payouts.approve(make_user(Role.reviewer, OrgKind.custodian, "荆州市慈善总会"), found)
-    payouts.add_receipt(owner, found, pdfs.classic())
+    evidence.add_receipt(owner, found, pdfs.classic())
     db.session.commit()
     return found
 
