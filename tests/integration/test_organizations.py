@@ -17,6 +17,7 @@ from marketplace.donors.models import Pledge
 from marketplace.extensions import db
 from marketplace.ledger import codes
 from marketplace.ledger import services as ledger
+from marketplace.ledger.models import JournalEntry, LedgerAccount
 from marketplace.ngos import services as ngos
 from marketplace.ngos.models import Referral, ReferralStatus
 from marketplace.transparency import organizations
@@ -77,9 +78,7 @@ def test_a_company_record_sums_its_own_entries(ctx: Any, client: Any) -> None:
     assert record["put_in_fen"] == 500_000 + 50_000
     assert record["committed_fen"] == 50_000 + matched
     received = db.session.scalar(
-        select(ledger.LedgerAccount.received_fen).where(
-            ledger.LedgerAccount.code == codes.case(case.ref)
-        )
+        select(LedgerAccount.received_fen).where(LedgerAccount.code == codes.case(case.ref))
     )
     assert received == 100_000 + 50_000 + matched
     # the company gave 150,000 of the case's 250,000; 150,000 was paid out: its share is 3/5
@@ -218,9 +217,7 @@ def test_a_correction_of_its_entry_comes_off_its_record(ctx: Any, client: Any) -
     donors.record_payment(donors.create_case_pledge(make_user(Role.donor), case, 40_000))
     db.session.commit()
     assert organizations.record(staff.organization)["committed_fen"] == 20_000
-    match = db.session.scalars(
-        select(ledger.JournalEntry).where(ledger.JournalEntry.kind == "match")
-    ).one()
+    match = db.session.scalars(select(JournalEntry).where(JournalEntry.kind == "match")).one()
     ledger.reverse_entry(match, None, "matched by mistake")
     db.session.commit()
     record = organizations.record(staff.organization)

@@ -1,0 +1,88 @@
+"""Reading the ledger: an account's balance, the money in the pools, what a case received and
+holds per need line, the entries that touch a case, and the platform's totals (straight from
+account balances, never a counter)."""
+
+from __future__ import annotations
+
+from sqlalchemy import case as case_when
+from sqlalchemy import func, select
+
+from marketplace.extensions import db
+from marketplace.ledger.codes import WORLD_DONORS, WORLD_PAYEES, WORLD_REFUNDS
+from marketplace.ledger.core import AccountKind, Side
+from marketplace.ledger.models import JournalEntry, LedgerAccount, Posting
+
+
+def balance(code: str) -> int:
+    value = db.session.scalar(select(LedgerAccount.balance_fen).where(LedgerAccount.code == code))
+    return int(value or 0)
+
+
+def received_by_line(case_id: int) -> dict[int | None, int]:
+    """Money received for the case per need line (None: for the case as a whole)."""
+    rows = db.session.execute(
+        select(Posting.need_line_id, func.coalesce(func.sum(Posting.received_delta_fen), 0))
+        .join(LedgerAccount, Posting.account_id == LedgerAccount.id)
+        .where(LedgerAccount.case_id == case_id)
+        .group_by(Posting.need_line_id)
+    ).all()
+    return {line: int(total) for line, total in rows}
+
+
+def held_by_line(case_id: int) -> dict[int | None, int]:
+    """Money held for the case now, per need line (None: for the case as a whole): debits
+    minus credits of the case account's postings."""
+    signed = case_when((Posting.side == Side.debit, Posting.amount_fen), else_=-Posting.amount_fen)
+    rows = db.session.execute(
+        select(Posting.need_line_id, func.coalesce(func.sum(signed), 0))
+        .join(LedgerAccount, Posting.account_id == LedgerAccount.id)
+        .where(LedgerAccount.case_id == case_id, LedgerAccount.kind == AccountKind.case)
+        .group_by(Posting.need_line_id)
+    ).all()
+    return {line: int(total) for line, total in rows if total}
+
+
+def case_entries(case_id: int) -> list[JournalEntry]:
+    """Every journal entry that touches the case's account, in chain order."""
+    touching = (
+        select(Posting.entry_id)
+        .join(LedgerAccount, Posting.account_id == LedgerAccount.id)
+        .where(LedgerAccount.case_id == case_id)
+    )
+    return list(
+        db.session.scalars(
+            select(JournalEntry).where(JournalEntry.id.in_(touching)).order_by(JournalEntry.seq)
+        )
+    )
+
+
+def pool_balance() -> int:
+    """Money waiting in every rule class's pool together."""
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(LedgerAccount.balance_fen), 0)).where(
+            LedgerAccount.kind == AccountKind.pool
+        )
+    )
+    return int(total or 0)
+
+
+def platform_totals() -> dict[str, int]:
+    """Raised, held, paid out and refunded, straight from account balances (never a counter)."""
+    rows = dict(
+        db.session.execute(
+            select(LedgerAccount.code, LedgerAccount.balance_fen).where(
+                LedgerAccount.code.in_((WORLD_DONORS, WORLD_PAYEES, WORLD_REFUNDS))
+            )
+        ).all()
+    )
+    held = db.session.scalar(
+        select(func.coalesce(func.sum(LedgerAccount.balance_fen), 0)).where(
+            LedgerAccount.kind.not_in((AccountKind.world, AccountKind.project))
+        )
+    )
+    return {
+        "raised_fen": -int(rows.get(WORLD_DONORS, 0)),
+        "held_fen": int(held or 0),
+        "disbursed_fen": int(rows.get(WORLD_PAYEES, 0)),
+        "refunded_fen": int(rows.get(WORLD_REFUNDS, 0)),
+    }

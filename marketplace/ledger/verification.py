@@ -1,0 +1,106 @@
+"""Verifying the ledger: recompute the hash chain and, with the checks of ``core``, every
+invariant from the postings (``flask --app marketplace ledger verify``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from marketplace.ledger.accounts import ceiling_of
+from marketplace.ledger.core import (
+    GENESIS,
+    EntryDraft,
+    EntryKind,
+    InvariantViolation,
+    PostingDraft,
+    Side,
+    check_case_not_overfunded,
+    check_entry,
+    check_global_zero,
+    check_no_forbidden_negative,
+    entry_hash,
+)
+from marketplace.ledger.models import JournalEntry, LedgerAccount, LedgerHead
+from marketplace.ledger.posting import ENTRY_KINDS, hash_rows
+
+
+def verify() -> list[str]:
+    """Recompute the hash chain and, with the checks of ``core``, every invariant from the
+    postings. Returns the problems."""
+    problems: list[str] = []
+    balances: dict[int, int] = {}
+    received: dict[int, int] = {}
+    accounts = {a.id: a for a in db.session.scalars(select(LedgerAccount))}
+    prev, expected_seq = GENESIS, 1
+    for entry in db.session.scalars(select(JournalEntry).order_by(JournalEntry.seq)):
+        problems += _verify_entry(entry, prev, expected_seq, accounts)
+        for p in entry.postings:
+            signed = p.amount_fen if p.side == Side.debit else -p.amount_fen
+            balances[p.account_id] = balances.get(p.account_id, 0) + signed
+            received[p.account_id] = received.get(p.account_id, 0) + p.received_delta_fen
+        prev, expected_seq = entry.hash, entry.seq + 1
+    head = db.session.get(LedgerHead, 1)
+    if head is not None and (head.seq, head.hash) != (expected_seq - 1, prev):
+        problems.append(f"chain head {head.seq} does not match the last entry {expected_seq - 1}")
+    problems += _verify_balances(accounts, balances, received)
+    return problems
+
+
+def _verify_entry(
+    entry: JournalEntry, prev: str, expected_seq: int, accounts: dict[int, LedgerAccount]
+) -> list[str]:
+    problems = []
+    if entry.seq != expected_seq:
+        problems.append(f"entry {entry.seq}: expected sequence number {expected_seq}")
+    if entry.prev_hash != prev:
+        problems.append(f"entry {entry.seq}: previous hash does not match the chain")
+    postings = tuple(
+        PostingDraft(accounts[p.account_id].code, p.side, p.amount_fen, p.need_line_id)
+        for p in entry.postings
+    )
+    digest = entry_hash(
+        entry.prev_hash,
+        entry.seq,
+        entry.kind,
+        entry.memo,
+        entry.created_at.isoformat(),
+        hash_rows(postings),
+    )
+    if digest != entry.hash:
+        problems.append(f"entry {entry.seq}: contents do not match its hash (tampered?)")
+    if entry.kind not in ENTRY_KINDS:
+        problems.append(f"entry {entry.seq}: unknown kind {entry.kind!r}")
+        return problems
+    try:
+        check_entry(EntryDraft(EntryKind(entry.kind), entry.memo, postings))
+    except InvariantViolation as exc:
+        problems.append(f"entry {entry.seq}: {exc}")
+    return problems
+
+
+def _verify_balances(
+    accounts: dict[int, LedgerAccount], balances: dict[int, int], received: dict[int, int]
+) -> list[str]:
+    checks: list[Callable[[], None]] = [
+        partial(check_global_zero, {str(a): v for a, v in balances.items()})
+    ]
+    problems = []
+    for account in accounts.values():
+        code, computed, got = account.code, balances.get(account.id, 0), received.get(account.id, 0)
+        if computed != account.balance_fen:
+            problems.append(f"{code}: stored balance {account.balance_fen} != postings {computed}")
+        if got != account.received_fen:
+            problems.append(f"{code}: stored received {account.received_fen} != postings {got}")
+        checks.append(partial(check_no_forbidden_negative, {code: computed}, {code: account.kind}))
+        ceiling = ceiling_of(account)
+        if ceiling is not None:
+            checks.append(partial(check_case_not_overfunded, {code: got}, {code: ceiling}))
+    for check in checks:
+        try:
+            check()
+        except InvariantViolation as exc:
+            problems.append(str(exc))
+    return problems
