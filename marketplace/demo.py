@@ -18,7 +18,6 @@ from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Organization, OrgKind, Role, User
 from marketplace.cases import services as cases
 from marketplace.cases.models import Case
-from marketplace.db_types import utcnow
 from marketplace.extensions import db
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - documented demo credential
@@ -158,9 +157,9 @@ def _ngo_registration(orgs: dict[str, Organization], reviewer: User) -> None:
         org = orgs[name]
         if org.registration_number:
             continue
-        org.registration_number = base + uscc.calc_check_digit(base)
+        accounts.record_registration(org, base + uscc.calc_check_digit(base))
         if i == 0:
-            org.verified, org.verified_at, org.verified_by_id = True, utcnow(), reviewer.id
+            accounts.mark_verified(org, reviewer)
 
 
 def _projects(users: dict[str, User]) -> None:
@@ -302,7 +301,7 @@ def _demo_fund(users: dict[str, User]) -> None:
         },
     )
     deposit = donors.create_fund_pledge(staff, fund.id, 5_000_000)
-    deposit.checkout_session_id = "cs_demo_fund"
+    donors.attach_checkout(deposit, "cs_demo_fund", "fake")
     donors.record_payment(deposit, payment_intent="pi_demo_fund")
 
 
@@ -347,12 +346,12 @@ def _demo_gifts(users: dict[str, User], rng: random.Random) -> None:
         if amount < donors.MIN_PLEDGE_FEN:
             continue
         pledge = donors.create_case_pledge(givers[i % 3], case, amount, anonymous=i % 2 == 0)
-        pledge.checkout_session_id = f"cs_demo_{case.ref}"
+        donors.attach_checkout(pledge, f"cs_demo_{case.ref}", "fake")
         donors.record_payment(pledge, payment_intent=f"pi_demo_{case.ref}")
     rule = donors.create_rule_pledge(
         givers[0], {"categories": ["medical"], "region": "4210", "age_band": None}, 200_000
     )
-    rule.checkout_session_id = "cs_demo_rule"
+    donors.attach_checkout(rule, "cs_demo_rule", "fake")
     donors.record_payment(rule, payment_intent="pi_demo_rule")
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role, User
 from marketplace.cases.models import Case
-from marketplace.cases.services import refresh_figures
+from marketplace.cases.services import refresh_figures, reserve_funding, unreserved_fen
 from marketplace.db_types import local_today, utcnow
 from marketplace.donors.models import CompanyFund, FundMatch, Pledge
 from marketplace.errors import NotFound, PermissionDenied, ValidationFailed
@@ -87,13 +87,11 @@ def apply_matches(pledge: Pledge, case: Case, now: datetime | None = None) -> in
     """After an individual's gift to ``case`` is paid: add every eligible match. Returns fen."""
     if pledge.donor.role != Role.donor or pledge.fund_id is not None:
         return 0
-    from marketplace.donors.services import _reserve
-
     total = 0
     now = now or utcnow()
     for fund in match_offers(case, now.date()):
         amount = _match_amount(fund, pledge, case, now)
-        if amount <= 0 or not _reserve(case, amount):
+        if amount <= 0 or not reserve_funding(case, amount):
             continue
         ledger.post_entry(
             EntryDraft(
@@ -138,9 +136,7 @@ def _match_amount(fund: CompanyFund, pledge: Pledge, case: Case, now: datetime) 
             fund.match_daily_cap_per_donor_fen
             - _matched(fund, donor_id=pledge.donor_id, since=since)
         )
-    from marketplace.donors.services import available_fen
-
-    limits.append(available_fen(case))
+    limits.append(unreserved_fen(case))
     return max(min(limits), 0)
 
 

@@ -58,6 +58,7 @@ def send_refunds() -> dict[str, int]:
     from sqlalchemy import select
 
     from marketplace.donors.models import Pledge, PledgeStatus
+    from marketplace.donors.services import note_refund_sent
     from marketplace.extensions import db
     from marketplace.payments.services import gateway
 
@@ -69,11 +70,12 @@ def send_refunds() -> dict[str, int]:
             Pledge.payment_intent.is_not(None),
         )
     ):
-        pledge.refund_id = gateway().refund(
+        refund_id = gateway().refund(
             payment_intent=pledge.payment_intent or "",
             amount_fen=pledge.refunded_fen or pledge.amount_fen,
             pledge_id=pledge.id,
         )
+        note_refund_sent(pledge, refund_id)
         sent += 1
     db.session.flush()
     return {"sent": sent}

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from stdnum.cn import uscc
 
 from marketplace.accounts import permissions
+from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Organization, OrgKind, Role, User
 from marketplace.accounts.notifications import notify
 from marketplace.audit.services import record
@@ -57,9 +58,7 @@ def submit_registration(actor: User, number: str) -> Organization:
     )
     if taken:
         raise Conflict(_l("Another organization is registered with this code."))
-    org.registration_number = code
-    org.verified = False
-    org.verified_at = None
+    accounts.record_registration(org, code)
     db.session.flush()
     record(actor, "org.registration", "organization", org.id)
     return org
@@ -70,9 +69,7 @@ def verify_organization(actor: User, org: Organization) -> Organization:
     permissions.require(permissions.can_review_cases(actor))
     if not org.registration_number:
         raise Conflict(_l("The organization has not given its registration number yet."))
-    org.verified = True
-    org.verified_at = utcnow()
-    org.verified_by_id = actor.id
+    accounts.mark_verified(org, actor)
     db.session.flush()
     record(actor, "org.verify", "organization", org.id)
     return org

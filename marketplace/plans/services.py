@@ -25,10 +25,10 @@ from marketplace.accounts.notifications import notify
 from marketplace.audit.services import record
 from marketplace.cases.lifecycle import advance
 from marketplace.cases.models import Case, NeedLine
-from marketplace.cases.services import refresh_figures
+from marketplace.cases.services import refresh_figures, reserve_funding, unreserved_fen
 from marketplace.cases.states import CaseStage, CaseStatus
 from marketplace.db_types import utcnow
-from marketplace.donors.models import CompanyFund, Pledge, PledgeStatus
+from marketplace.donors.models import CompanyFund
 from marketplace.errors import Conflict, NotFound
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
@@ -67,9 +67,7 @@ def case_needs(case: Case) -> list[Need]:
     received = ledger.received_by_line(case)
     referred = _referred_units(case)
     # money given to the case as a whole, and open checkouts, also reduce what plans may add
-    from marketplace.donors.services import available_fen
-
-    room = available_fen(case)
+    room = unreserved_fen(case)
     needs = []
     for line in case.need_lines:
         if line.status != "open":
@@ -412,23 +410,13 @@ def accept_plan(actor: User, plan: Plan) -> Plan:
 
 
 def _commit_money(case: Case, item: PlanItem) -> None:
-    from marketplace.donors.services import _reserve
+    from marketplace.donors.services import get_pledge, place_pledge_money, pool_code
 
-    if not _reserve(case, item.amount_fen):
+    if not reserve_funding(case, item.amount_fen):
         raise Conflict(_l("The case no longer needs this much; build the plan again."))
     if item.source_kind == SourceKind.pool:
-        taken = db.session.execute(
-            update(Pledge)
-            .where(
-                Pledge.id == item.source_id,
-                Pledge.status == PledgeStatus.paid,
-                Pledge.placed_fen + item.amount_fen <= Pledge.amount_fen,
-            )
-            .values(placed_fen=Pledge.placed_fen + item.amount_fen)
-        ).rowcount
-        if taken != 1:
+        if not place_pledge_money(item.source_id, item.amount_fen):
             raise Conflict(_l("A pledge in this plan was placed elsewhere meanwhile; build again."))
-        from marketplace.donors.services import get_pledge, pool_code
 
         source, kind = pool_code(get_pledge(item.source_id)), "allocation"
     elif item.source_kind == SourceKind.fund:
