@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
@@ -26,6 +26,7 @@ from marketplace.cases.vault import id_index
 from marketplace.db_types import local_today, utcnow
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.extensions import db
+from matching.rules import Applicant
 
 _REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
@@ -378,6 +379,33 @@ def release_funding(case_id: int | None, amount_fen: int) -> None:
         .where(Case.id == case_id, Case.committed_fen >= amount_fen)
         .values(committed_fen=Case.committed_fen - amount_fen)
     )
+
+
+# ---- eligibility ------------------------------------------------------------------------
+
+
+def applicant(
+    case: Case,
+    line: NeedLine | None = None,
+    *,
+    categories: Literal["all", "case", "needs"] = "all",
+) -> Applicant:
+    """The case (or one of its need lines) as the eligibility rule sees it
+    (:func:`matching.rules.misfits`); nothing private.
+
+    With ``line``, the line's category. Without, a source fits when it accepts any of
+    ``categories``: ``"case"`` the case's hardship categories (what company-fund match offers
+    and expired rule pledges follow), ``"needs"`` the categories of its need lines (what the
+    plan builder reads rule classes by), ``"all"`` both (what it reads projects by).
+    """
+    if line is not None:
+        wanted: tuple[str, ...] = (line.category,)
+    else:
+        chosen = set(case.categories or ()) if categories != "needs" else set()
+        if categories != "case":
+            chosen |= {n.category for n in case.need_lines}
+        wanted = tuple(sorted(chosen))
+    return Applicant(wanted, case.region, case.age_band, case.household_size)
 
 
 def public_view(case: Case) -> dict[str, Any]:

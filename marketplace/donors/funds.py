@@ -17,7 +17,12 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role, User
 from marketplace.cases.models import Case
-from marketplace.cases.services import refresh_figures, reserve_funding, unreserved_fen
+from marketplace.cases.services import (
+    applicant,
+    refresh_figures,
+    reserve_funding,
+    unreserved_fen,
+)
 from marketplace.db_types import local_today, utcnow
 from marketplace.donors.models import CompanyFund, FundMatch, Pledge
 from marketplace.errors import NotFound, PermissionDenied, ValidationFailed
@@ -25,6 +30,7 @@ from marketplace.extensions import db
 from marketplace.ledger import services as ledger
 from marketplace.ledger.core import EntryDraft, PostingDraft, Side
 from marketplace.utils import get_row
+from matching.rules import Rule, fits
 
 
 def create_fund(actor: User, data: dict[str, Any]) -> CompanyFund:
@@ -62,12 +68,18 @@ def fund_balance(fund: CompanyFund) -> int:
     return ledger.balance(f"fund:{fund.id}")
 
 
+def fund_rule(fund: CompanyFund) -> Rule:
+    """The fund's conditions for the eligibility rule (:func:`matching.rules.misfits`):
+    categories and region prefix."""
+    return Rule(
+        categories=tuple(fund.categories or ()),
+        regions=(fund.region,) if fund.region else (),
+    )
+
+
 def covers(fund: CompanyFund, case: Case) -> bool:
-    """The fund's rules (categories, region prefix) admit the case."""
-    categories = set(fund.categories or [])
-    if categories and not categories & set(case.categories):
-        return False
-    return not fund.region or case.region.startswith(fund.region)
+    """The fund's rules (categories, region prefix) admit the case (its hardship categories)."""
+    return fits(fund_rule(fund), applicant(case, categories="case"))
 
 
 def match_offers(case: Case, today: date | None = None) -> list[CompanyFund]:

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from marketplace.accounts.models import Role, User
 from marketplace.cases.models import Case, NeedLine
 from marketplace.cases.services import (
+    applicant,
     refresh_figures,
     release_funding,
     reserve_funding,
@@ -33,6 +34,7 @@ from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationF
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
 from marketplace.ledger.core import EntryDraft, PostingDraft, Side
+from matching.rules import Rule, fits
 
 MIN_PLEDGE_FEN = 100  # 1 yuan
 ANONYMOUS_NAME = "爱心人士"
@@ -156,6 +158,16 @@ def rule_key(rule: dict[str, Any]) -> str:
     """Canonical form of a rule: sorted categories, region prefix and age band."""
     categories = ",".join(sorted(set(rule.get("categories") or [])))
     return f"{categories}|{rule.get('region') or ''}|{rule.get('age_band') or ''}"
+
+
+def pledge_rule(rule: dict[str, Any]) -> Rule:
+    """A rule pledge's (or rule class's) conditions for the eligibility rule
+    (:func:`matching.rules.misfits`): categories, region prefix, age band."""
+    return Rule(
+        categories=tuple(rule.get("categories") or ()),
+        regions=(rule["region"],) if rule.get("region") else (),
+        age_bands=(rule["age_band"],) if rule.get("age_band") else (),
+    )
 
 
 def rule_class_for(rule: dict[str, Any]) -> RuleClass:
@@ -577,15 +589,15 @@ def _move_from_pool(pledge: Pledge, amount_fen: int, account: str, kind: str) ->
 
 
 def _case_for_rule(pledge: Pledge, amount_fen: int) -> Case | None:
-    rule = pledge.rule or {}
+    """The first open case (emergencies, then the longest published) whose hardship categories
+    the pledge's rule accepts and that can still take ``amount_fen``."""
+    rule = pledge_rule(pledge.rule or {})
     query = select(Case).where(Case.status == CaseStatus.published, Case.open_fen >= amount_fen)
-    if rule.get("region"):
-        query = query.where(Case.region.startswith(rule["region"]))
-    categories = set(rule.get("categories") or [])
+    if rule.regions:  # narrows the scan; the rule decides
+        query = query.where(Case.region.startswith(rule.regions[0]))
     for case in db.session.scalars(query.order_by(Case.emergency.desc(), Case.published_at)):
-        if categories & set(case.categories) and unreserved_fen(case) >= amount_fen:
-            if not rule.get("age_band") or rule["age_band"] == case.age_band:
-                return case
+        if fits(rule, applicant(case, categories="case")) and unreserved_fen(case) >= amount_fen:
+            return case
     return None
 
 

@@ -25,10 +25,17 @@ from marketplace.accounts.notifications import notify
 from marketplace.audit.services import record
 from marketplace.cases.lifecycle import advance
 from marketplace.cases.models import Case, NeedLine
-from marketplace.cases.services import refresh_figures, reserve_funding, unreserved_fen
+from marketplace.cases.services import (
+    applicant,
+    refresh_figures,
+    reserve_funding,
+    unreserved_fen,
+)
 from marketplace.cases.states import CaseStage, CaseStatus
-from marketplace.db_types import utcnow
+from marketplace.db_types import local_today, utcnow
+from marketplace.donors.funds import fund_rule, get_fund
 from marketplace.donors.models import CompanyFund
+from marketplace.donors.services import get_pledge, pledge_rule
 from marketplace.errors import Conflict, NotFound
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
@@ -39,6 +46,7 @@ from marketplace.plans.models import Plan, PlanItem, PlanStatus, SourceKind
 from marketplace.utils import get_row
 from matching.plan import build_plan as engine_build_plan
 from matching.ranker import Ranker
+from matching.rules import misfits, open_on
 from matching.scoring import score
 from matching.types import Need, Source, Weights
 
@@ -96,6 +104,7 @@ def _need(case: Case, line: NeedLine, amount: int, units: int | None) -> Need:
         kind=line.kind,
         units=units,
         deadline_days=None,
+        household_size=case.household_size,
     )
 
 
@@ -187,6 +196,8 @@ def _project_source(
         home_region=project.organization.region,
         track_record=ngos.track_record(project) if track is None else track,
         name=project.organization.name,
+        household_min=project.household_min,
+        household_max=project.household_max,
     )
 
 
@@ -397,6 +408,13 @@ def accept_plan(actor: User, plan: Plan) -> Plan:
         raise Conflict(_l("Plans are accepted for published cases."))
     lines = {line.id: line for line in case.need_lines}
     for item in plan.items:
+        reasons = _source_misfits(case, lines[item.need_line_id], item)
+        if reasons:
+            raise Conflict(
+                _l("A source in this plan no longer fits its need; build the plan again."),
+                {"plan_item": item.id, "reasons": list(reasons)},
+                code="source_does_not_fit",
+            )
         if item.amount_fen:
             _commit_money(case, item)
         if item.units:
@@ -409,8 +427,20 @@ def accept_plan(actor: User, plan: Plan) -> Plan:
     return plan
 
 
+def _source_misfits(case: Case, line: NeedLine, item: PlanItem) -> tuple[str, ...]:
+    """Why the item's source no longer accepts its need line today (empty when it does): the
+    project, fund or rule pledge may have changed since the plan was built."""
+    if item.source_kind == SourceKind.project:
+        return ngos.project_misfits(ngos.get_project(item.source_id), case, line)
+    if item.source_kind == SourceKind.fund:
+        rule = fund_rule(get_fund(item.source_id))
+    else:
+        rule = pledge_rule(get_pledge(item.source_id).rule or {})
+    return misfits(rule, applicant(case, line), local_today())
+
+
 def _commit_money(case: Case, item: PlanItem) -> None:
-    from marketplace.donors.services import get_pledge, place_pledge_money, pool_code
+    from marketplace.donors.services import place_pledge_money, pool_code
 
     if not reserve_funding(case, item.amount_fen):
         raise Conflict(_l("The case no longer needs this much; build the plan again."))
@@ -556,8 +586,11 @@ def global_money_sources() -> list[Source]:
         balance = ledger.balance(f"fund:{fund.id}")
         if balance > 0:
             sources.append(_fund_source(fund, balance, fund.per_case_cap_fen))
+    today = local_today()
     for project in db.session.scalars(ngos.active_projects_query()):
         if project.kind.value == "service" or project.household_min or project.household_max:
+            continue
+        if not open_on(ngos.project_rule(project), today):  # not started yet
             continue
         money = ngos.budget_remaining(project)
         if money > 0:
