@@ -46,17 +46,18 @@ class Ranker:
             weights.track_record * track
         )
         # many sources share their rules and their home: decide each distinct one once
-        rules: dict[Rule, int] = {}
+        rules: dict[tuple[object, ...], int] = {}
         anchors: dict[tuple[str | None, tuple[str, ...]], int] = {}
         self._rules: list[Rule] = []  # each distinct rule once
         self._anchors: list[Source] = []  # one source per distinct home (else regions)
         rule_of, anchor_of = [], []
         for s in self.sources:
-            rule = s.rule
+            # the fields of ``s.rule``, without building it for every source
+            rule = (s.categories, s.regions, s.age_bands, s.household_min, s.household_max)
             k = rules.get(rule)
             if k is None:
                 k = rules[rule] = len(self._rules)
-                self._rules.append(rule)
+                self._rules.append(s.rule)
             rule_of.append(k)
             anchor = (s.home_region, () if s.home_region else s.regions)
             k = anchors.get(anchor)
