@@ -1,8 +1,10 @@
 """The eligibility rule: does a source (an NGO project, a company fund, a donor's rule pledge)
 fit a need, in one place.
 
-:func:`misfits` is the single home of the rule; everything else asks it, directly or through
-:func:`accepts` and :func:`rule_failures` (engine values) or :func:`fits`:
+The rule is written once (``_check``); :func:`misfits` (why not) and :func:`fits` (yes or no)
+ask it for a :class:`Rule` and an :class:`Applicant`, :func:`rule_failures` and :func:`accepts`
+for the engine's :class:`~matching.types.Source` and :class:`~matching.types.Need`, and
+:func:`open_on` for the dates alone. Every caller goes through them:
 
 * the engine: scoring (:func:`matching.scoring.eligible`), the vectorized
   :class:`~matching.ranker.Ranker` and plan building, the LP and feasibility checks;
@@ -23,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from matching.types import Need, Source
@@ -55,11 +57,6 @@ class Applicant:
     household_size: int | None = None
 
 
-def category_ok(categories: Sequence[str], category: str) -> bool:
-    """True when a rule with these categories accepts ``category``."""
-    return not categories or category in categories
-
-
 def region_ok(regions: Sequence[str], region: str) -> bool:
     """True when a rule with these region prefixes accepts ``region``."""
     return not regions or any(region.startswith(prefix) for prefix in regions)
@@ -86,53 +83,18 @@ def misfits(rule: Rule, applicant: Applicant, today: date | None = None) -> tupl
     Raises:
         ValueError: the rule has dates and ``today`` is not given.
     """
-    reasons: list[str] = []
-    if not any(category_ok(rule.categories, c) for c in applicant.categories):
-        wanted = ", ".join(repr(c) for c in applicant.categories)
-        reasons.append(
-            f"{'category' if len(applicant.categories) == 1 else 'categories'} {wanted} "
-            f"not in the source's categories ({', '.join(rule.categories)})"
-        )
-    if not region_ok(rule.regions, applicant.region):
-        reasons.append(
-            f"region {applicant.region} outside the source's regions ({', '.join(rule.regions)})"
-        )
-    if not age_ok(rule.age_bands, applicant.age_band):
-        reasons.append(
-            f"age band {applicant.age_band!r} not in the source's age bands "
-            f"({', '.join(rule.age_bands)})"
-        )
-    low, high, size = rule.household_min, rule.household_max, applicant.household_size
-    if (low or high) and (size is None or (low and size < low) or (high and size > high)):
-        reasons.append(
-            f"household of {size if size is not None else 'unknown size'} outside the source's "
-            f"range ({low or 1}..{high or 'any'})"
-        )
-    return (*reasons, *_date_misfits(rule, today))
+    return _check(rule, rule.starts_on, rule.ends_on, *_values(applicant), today, explain=True)
 
 
-def _date_misfits(rule: Rule, today: date | None) -> tuple[str, ...]:
-    if not (rule.starts_on or rule.ends_on):
-        return ()
-    if today is None:
-        raise ValueError("a rule with dates is checked against a given day")
-    reasons = []
-    if rule.starts_on and rule.starts_on > today:
-        reasons.append(f"the source starts on {rule.starts_on.isoformat()}")
-    if rule.ends_on and rule.ends_on < today:
-        reasons.append(f"the source ended on {rule.ends_on.isoformat()}")
-    return tuple(reasons)
+def fits(rule: Rule, applicant: Applicant, today: date | None = None) -> bool:
+    """True when ``rule`` accepts ``applicant`` (:func:`misfits` finds nothing)."""
+    return not _check(rule, rule.starts_on, rule.ends_on, *_values(applicant), today, explain=False)
 
 
 def open_on(rule: Rule, today: date) -> bool:
     """True when ``today`` lies within the rule's dates: the part of :func:`misfits` that does
     not depend on the need (for callers that pick sources before they know the needs)."""
-    return not _date_misfits(rule, today)
-
-
-def fits(rule: Rule, applicant: Applicant, today: date | None = None) -> bool:
-    """True when ``rule`` accepts ``applicant`` (:func:`misfits` finds nothing)."""
-    return not misfits(rule, applicant, today)
+    return not _check(Rule(), rule.starts_on, rule.ends_on, ("",), "", None, None, today, False)
 
 
 def accepts(source: Source, need: Need) -> bool:
@@ -145,9 +107,110 @@ def accepts(source: Source, need: Need) -> bool:
     Returns:
         True when :func:`misfits` finds nothing.
     """
-    return not misfits(source.rule, need.applicant)
+    return not _check(
+        source,
+        None,
+        None,
+        (need.category,),
+        need.region,
+        need.age_band,
+        need.household_size,
+        None,
+        explain=False,
+    )
 
 
 def rule_failures(source: Source, need: Need) -> tuple[str, ...]:
     """The rules of ``source`` that reject ``need``, as readable reasons (empty when accepted)."""
-    return misfits(source.rule, need.applicant)
+    return _check(
+        source,
+        None,
+        None,
+        (need.category,),
+        need.region,
+        need.age_band,
+        need.household_size,
+        None,
+        explain=True,
+    )
+
+
+class _Conditions(Protocol):
+    """What :func:`_check` reads of a :class:`Rule` or, directly, of a
+    :class:`~matching.types.Source` (whose rule has no dates)."""
+
+    @property
+    def categories(self) -> tuple[str, ...]: ...
+    @property
+    def regions(self) -> tuple[str, ...]: ...
+    @property
+    def age_bands(self) -> tuple[str, ...]: ...
+    @property
+    def household_min(self) -> int | None: ...
+    @property
+    def household_max(self) -> int | None: ...
+
+
+def _values(applicant: Applicant) -> tuple[tuple[str, ...], str, str | None, int | None]:
+    return applicant.categories, applicant.region, applicant.age_band, applicant.household_size
+
+
+_REFUSED = ("refused",)
+
+
+def _check(
+    rule: _Conditions,
+    starts_on: date | None,
+    ends_on: date | None,
+    wanted: tuple[str, ...],
+    region: str,
+    age_band: str | None,
+    size: int | None,
+    today: date | None,
+    explain: bool,
+) -> tuple[str, ...]:
+    """The rule itself, on plain values (the engine asks millions of times, mostly to hear
+    "no"). Without ``explain`` it stops at the first failed condition."""
+    reasons: list[str] = []
+    categories = rule.categories
+    one = len(wanted) == 1
+    if categories and not (
+        wanted[0] in categories if one else any(c in categories for c in wanted)
+    ):
+        if not explain:
+            return _REFUSED
+        reasons.append(
+            f"{'category' if one else 'categories'} "
+            f"{', '.join(repr(c) for c in wanted)} "
+            f"not in the source's categories ({', '.join(categories)})"
+        )
+    if not region_ok(rule.regions, region):
+        if not explain:
+            return _REFUSED
+        reasons.append(f"region {region} outside the source's regions ({', '.join(rule.regions)})")
+    if not age_ok(rule.age_bands, age_band):
+        if not explain:
+            return _REFUSED
+        reasons.append(
+            f"age band {age_band!r} not in the source's age bands ({', '.join(rule.age_bands)})"
+        )
+    low, high = rule.household_min, rule.household_max
+    if (low or high) and (size is None or (low and size < low) or (high and size > high)):
+        if not explain:
+            return _REFUSED
+        reasons.append(
+            f"household of {size if size is not None else 'unknown size'} outside the source's "
+            f"range ({low or 1}..{high or 'any'})"
+        )
+    if starts_on or ends_on:
+        if today is None:
+            raise ValueError("a rule with dates is checked against a given day")
+        if starts_on and starts_on > today:
+            if not explain:
+                return _REFUSED
+            reasons.append(f"the source starts on {starts_on.isoformat()}")
+        if ends_on and ends_on < today:
+            if not explain:
+                return _REFUSED
+            reasons.append(f"the source ended on {ends_on.isoformat()}")
+    return tuple(reasons)
