@@ -447,7 +447,6 @@ def _commit_money(case: Case, item: PlanItem) -> None:
     if item.source_kind == SourceKind.pool:
         if not place_pledge_money(item.source_id, item.amount_fen):
             raise Conflict(_l("A pledge in this plan was placed elsewhere meanwhile; build again."))
-
         source, kind = pool_code(get_pledge(item.source_id)), "allocation"
     elif item.source_kind == SourceKind.fund:
         source, kind = f"fund:{item.source_id}", "fund_grant"
