@@ -26,7 +26,7 @@ from marketplace.plans import services as plans
 from marketplace.plans.models import Plan, PlanStatus
 from matching.ranker import Ranker
 from matching.rules import misfits
-from matching.scoring import score
+from matching.scoring import rank, score
 from tests.conftest import case_payload, csrf_from, login, make_user, token_for
 
 PROJECT = {
@@ -99,6 +99,7 @@ def test_every_caller_refuses_a_source_that_no_longer_fits(
         source = plans._project_source(project, 800_000, 20, None)
         for need in plans.case_needs(case):
             assert not score(source, need).eligible
+            assert rank([source], need) == []
             assert Ranker([source]).top(need) == []
     # the service projects offered for the need
     assert ngos.service_projects_for(case, service_line) == []
