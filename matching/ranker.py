@@ -2,9 +2,10 @@
 
 :func:`matching.scoring.score` explains one (source, need) pair with six named factors; doing
 that for thousands of sources per line is too slow for a page view. :class:`Ranker` computes the
-same totals for all sources at once with NumPy (eligibility masks and factor values cached per
-category, region and age band) so callers can rank everything and explain only the best few.
-Totals equal ``score(...).total`` up to float rounding (checked by the tests).
+same totals for all sources at once with NumPy (eligibility masks, decided once per distinct
+rule by :func:`matching.rules.fits`, and factor values cached per need) so callers can rank
+everything and explain only the best few. Totals equal ``score(...).total`` up to float
+rounding (checked by the tests).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from matching.rules import age_ok, category_ok, region_ok
+from matching.rules import Applicant, Rule, fits
 from matching.scoring import deadline_value, locality_value
 from matching.types import DEFAULT_WEIGHTS, Need, Source, Weights
 
@@ -45,17 +46,18 @@ class Ranker:
             weights.track_record * track
         )
         # many sources share their rules and their home: decide each distinct one once
-        rules: dict[tuple[tuple[str, ...], ...], int] = {}
+        rules: dict[tuple[object, ...], int] = {}
         anchors: dict[tuple[str | None, tuple[str, ...]], int] = {}
-        self._rules: list[Source] = []  # one source per distinct rule
+        self._rules: list[Rule] = []  # each distinct rule once
         self._anchors: list[Source] = []  # one source per distinct home (else regions)
         rule_of, anchor_of = [], []
         for s in self.sources:
-            rule = (s.categories, s.regions, s.age_bands)
+            # the fields of ``s.rule``, without building it for every source
+            rule = (s.categories, s.regions, s.age_bands, s.household_min, s.household_max)
             k = rules.get(rule)
             if k is None:
                 k = rules[rule] = len(self._rules)
-                self._rules.append(s)
+                self._rules.append(s.rule)
             rule_of.append(k)
             anchor = (s.home_region, () if s.home_region else s.regions)
             k = anchors.get(anchor)
@@ -65,22 +67,14 @@ class Ranker:
             anchor_of.append(k)
         self._rule_of = np.array(rule_of, dtype=np.int64)
         self._anchor_of = np.array(anchor_of, dtype=np.int64)
-        self._masks: dict[tuple[str, str | None, str], BoolArray] = {}
+        self._masks: dict[Applicant, BoolArray] = {}
         self._locality: dict[str, FloatArray] = {}
 
     def _mask(self, need: Need) -> BoolArray:
-        key = (need.region, need.age_band, need.category)
+        key = need.applicant
         mask = self._masks.get(key)
         if mask is None:
-            decided = np.array(
-                [
-                    category_ok(s.categories, need.category)
-                    and region_ok(s.regions, need.region)
-                    and age_ok(s.age_bands, need.age_band)
-                    for s in self._rules
-                ],
-                dtype=np.bool_,
-            )
+            decided = np.array([fits(rule, key) for rule in self._rules], dtype=np.bool_)
             mask = decided[self._rule_of] if len(self.sources) else np.zeros(0, np.bool_)
             self._masks[key] = mask
         return mask

@@ -36,7 +36,8 @@ LOCALITY_LEVELS = (
 def eligible(source: Source, need: Need) -> tuple[bool, tuple[str, ...]]:
     """Hard eligibility of ``source`` for ``need``.
 
-    Checks the category / region / age-band rules, that the source has the right kind of
+    Checks the source's rules (:func:`matching.rules.misfits`: category, region, age band,
+    household size), that the source has the right kind of
     capacity (money for cash and in-kind lines, service units for service lines), that its
     per-case cap is not zero and that the need's deadline has not passed.
 

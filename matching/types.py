@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 
+from matching.rules import Applicant, Rule
+
 NEED_KINDS = ("cash", "in_kind", "service")
 MONEY_KINDS = ("cash", "in_kind")
 SOURCE_KINDS = ("pledge", "fund", "project")
@@ -22,7 +24,8 @@ class Need:
     """One open need line of a case.
 
     ``amount_fen`` is the residual money need (for ``service`` lines it may be 0 and ``units``
-    holds the number of sessions, visits ... still needed).
+    holds the number of sessions, visits ... still needed). ``household_size`` (``None``:
+    unknown) is what a source's household bounds are checked against.
     """
 
     id: str
@@ -35,6 +38,7 @@ class Need:
     kind: str = "cash"
     units: int | None = None
     deadline_days: int | None = None
+    household_size: int | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in NEED_KINDS:
@@ -49,13 +53,19 @@ class Need:
         """True for cash and in-kind lines (funded with money), False for service lines."""
         return self.kind in MONEY_KINDS
 
+    @property
+    def applicant(self) -> Applicant:
+        """What a source's :class:`~matching.rules.Rule` is checked against."""
+        return Applicant((self.category,), self.region, self.age_band, self.household_size)
+
 
 @dataclass(frozen=True, slots=True)
 class Source:
     """Something that can meet needs: a donor pledge, a company fund or an NGO project.
 
     ``amount_fen`` is the money still available; ``service_units`` the service capacity of a
-    project (a project may offer money, service, or both). Empty rule tuples mean "any".
+    project (a project may offer money, service, or both). Empty rule tuples mean "any", and so
+    do missing household bounds.
     """
 
     id: str
@@ -69,6 +79,8 @@ class Source:
     home_region: str | None = None
     track_record: float = 0.5
     name: str = ""
+    household_min: int | None = None
+    household_max: int | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in SOURCE_KINDS:
@@ -79,6 +91,17 @@ class Source:
             raise ValueError(f"source {self.id!r}: per_case_cap_fen must be >= 0")
         if not 0.0 <= self.track_record <= 1.0:
             raise ValueError(f"source {self.id!r}: track_record must be in 0..1")
+
+    @property
+    def rule(self) -> Rule:
+        """The source's eligibility conditions (see :func:`matching.rules.misfits`)."""
+        return Rule(
+            self.categories,
+            self.regions,
+            self.age_bands,
+            self.household_min,
+            self.household_max,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,6 +73,20 @@ def get_or_create_org(name: str, kind: OrgKind, region: str | None = None) -> Or
     return org
 
 
+def record_registration(org: Organization, number: str) -> None:
+    """Store the organization's (checked) registration number; it waits for verification again."""
+    org.registration_number = number
+    org.verified = False
+    org.verified_at = None
+
+
+def mark_verified(org: Organization, reviewer: User) -> None:
+    """A reviewer vouched for the organization."""
+    org.verified = True
+    org.verified_at = utcnow()
+    org.verified_by_id = reviewer.id
+
+
 def create_user(
     email: str,
     password: str,

@@ -128,9 +128,9 @@ def _typed(note: str) -> str:
 
 
 def _scrubbed(case: Case, note: str) -> str:
-    from marketplace.cases.services import _private_terms
+    from marketplace.cases.services import private_terms
 
-    names, parts = _private_terms(case)
+    names, parts = private_terms(case)
     return anonymize.scrub(note.strip()[:1000], names=names, address_parts=parts).text
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal, cast
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import CursorResult, Select, func, or_, select, update
 
 from marketplace.accounts import permissions
 from marketplace.accounts.models import User
@@ -37,6 +37,7 @@ from marketplace.extensions import db
 from marketplace.ledger import codes
 from marketplace.ledger import services as ledger
 from marketplace.state_machine import compare_and_set
+from matching.rules import Applicant
 
 _REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
@@ -138,7 +139,7 @@ def refresh_figures(case: Case) -> None:
 
 def refresh_public_text(case: Case) -> None:
     """Run the anonymizer over every free text that will be public (summary, need lines)."""
-    names, parts = _private_terms(case)
+    names, parts = private_terms(case)
     report: Counter[str] = Counter()
     result = anonymize.scrub(case.summary or "", names=names, address_parts=parts)
     case.public_summary = result.text
@@ -150,7 +151,8 @@ def refresh_public_text(case: Case) -> None:
     case.scrub_report = dict(report)
 
 
-def _private_terms(case: Case) -> tuple[list[str], list[str]]:
+def private_terms(case: Case) -> tuple[list[str], list[str]]:
+    """The household's names and address pieces the anonymizer removes from public text."""
     private = case.private
     names = [private.name] if private and private.name else []
     if private:
@@ -356,6 +358,84 @@ def funded_by_line(case: Case) -> dict[int | None, int]:
 
 def paperwork_pending(case: Case) -> bool:
     return case.emergency and any(p.status != "paid" for p in case.payouts)
+
+
+# ---- funding capacity: the one "never overfund" rule of the business side -----------------
+
+
+def unreserved_fen(case: Case) -> int:
+    """What may still be booked on the case: residual need minus ``committed_fen`` (money
+    received plus open reservations). The read-only twin of :func:`reserve_funding`, for
+    callers that size an amount before booking it."""
+    return max(residual_fen(case) - case.committed_fen, 0)
+
+
+def reserve_funding(case: Case, amount_fen: int) -> bool:
+    """Book ``amount_fen`` of the case's need for money on its way; False (nothing booked)
+    when that would pass the residual need.
+
+    The only place that decides "would this overfund the case" before money moves: a case
+    pledge's checkout, a late payment, a fallback to a similar case, a company match, a plan
+    item and an expired rule pledge all book here first. One conditional UPDATE on the case
+    row (``committed_fen + amount <= residual``), so two donors cannot both take the last
+    500 yuan, on SQLite as on PostgreSQL. Paying turns a booking into money received (the
+    commitment stays); :func:`release_funding` gives it back.
+
+    The ledger keeps its own, independent guard: a case's ledger account carries a ceiling
+    (the need, set by this domain) and refuses any posting that would make the money received
+    pass it. A reservation books capacity *before* money arrives and tells a donor at once;
+    the ledger ceiling is the backstop on money actually received, which holds even for a
+    caller that did not reserve. Since reserved >= received, a booked amount is refused by the
+    ledger only when the need shrank meanwhile; the caller then releases the booking.
+    """
+    done = cast(
+        CursorResult[Any],
+        db.session.execute(
+            update(Case)
+            .where(Case.id == case.id, Case.committed_fen + amount_fen <= residual_fen(case))
+            .values(committed_fen=Case.committed_fen + amount_fen)
+        ),
+    ).rowcount
+    db.session.expire(case, ["committed_fen"])
+    return done == 1
+
+
+def release_funding(case_id: int | None, amount_fen: int) -> None:
+    """Give a booking back (an unpaid checkout, a refund, a payment the ledger refused)."""
+    if case_id is None:
+        return
+    db.session.execute(
+        update(Case)
+        .where(Case.id == case_id, Case.committed_fen >= amount_fen)
+        .values(committed_fen=Case.committed_fen - amount_fen)
+    )
+
+
+# ---- eligibility ------------------------------------------------------------------------
+
+
+def applicant(
+    case: Case,
+    line: NeedLine | None = None,
+    *,
+    categories: Literal["all", "case", "needs"] = "all",
+) -> Applicant:
+    """The case (or one of its need lines) as the eligibility rule sees it
+    (:func:`matching.rules.misfits`); nothing private.
+
+    With ``line``, the line's category. Without, a source fits when it accepts any of
+    ``categories``: ``"case"`` the case's hardship categories (what company-fund match offers
+    and expired rule pledges follow), ``"needs"`` the categories of its need lines (what the
+    plan builder reads rule classes by), ``"all"`` both (what it reads projects by).
+    """
+    if line is not None:
+        wanted: tuple[str, ...] = (line.category,)
+    else:
+        chosen = set(case.categories or ()) if categories != "needs" else set()
+        if categories != "case":
+            chosen |= {n.category for n in case.need_lines}
+        wanted = tuple(sorted(chosen))
+    return Applicant(wanted, case.region, case.age_band, case.household_size)
 
 
 def public_view(case: Case) -> dict[str, Any]:

@@ -6,7 +6,6 @@ from sqlalchemy import func, select
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Organization, OrgKind, Role, User
-from marketplace.db_types import utcnow
 from marketplace.extensions import db
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - documented demo credential
@@ -62,9 +61,9 @@ def register_ngos(orgs: dict[str, Organization], reviewer: User) -> None:
         org = orgs[name]
         if org.registration_number:
             continue
-        org.registration_number = base + uscc.calc_check_digit(base)
+        accounts.record_registration(org, base + uscc.calc_check_digit(base))
         if i == 0:
-            org.verified, org.verified_at, org.verified_by_id = True, utcnow(), reviewer.id
+            accounts.mark_verified(org, reviewer)
 
 
 def load_projects(users: dict[str, User]) -> None:

@@ -35,7 +35,7 @@ def load_fund(users: dict[str, User]) -> None:
         },
     )
     deposit = donors.create_fund_pledge(staff, fund.id, 5_000_000)
-    deposit.checkout_session_id = "cs_demo_fund"
+    donors.attach_checkout(deposit, "cs_demo_fund", "fake")
     donors.record_payment(deposit, payment_intent="pi_demo_fund")
 
 
@@ -58,12 +58,12 @@ def load_gifts(users: dict[str, User], rng: random.Random) -> None:
         if amount < donors.MIN_PLEDGE_FEN:
             continue
         pledge = donors.create_case_pledge(givers[i % 3], case, amount, anonymous=i % 2 == 0)
-        pledge.checkout_session_id = f"cs_demo_{case.ref}"
+        donors.attach_checkout(pledge, f"cs_demo_{case.ref}", "fake")
         donors.record_payment(pledge, payment_intent=f"pi_demo_{case.ref}")
     rule = donors.create_rule_pledge(
         givers[0], {"categories": ["medical"], "region": "4210", "age_band": None}, 200_000
     )
-    rule.checkout_session_id = "cs_demo_rule"
+    donors.attach_checkout(rule, "cs_demo_rule", "fake")
     donors.record_payment(rule, payment_intent="pi_demo_rule")
 
 

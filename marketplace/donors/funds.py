@@ -17,7 +17,13 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role, User
 from marketplace.cases.models import Case
-from marketplace.cases.services import account_code, refresh_figures
+from marketplace.cases.services import (
+    account_code,
+    applicant,
+    refresh_figures,
+    reserve_funding,
+    unreserved_fen,
+)
 from marketplace.db_types import local_today, utcnow
 from marketplace.donors.models import CompanyFund, FundMatch, Pledge
 from marketplace.errors import NotFound, PermissionDenied, ValidationFailed
@@ -26,6 +32,7 @@ from marketplace.ledger import codes
 from marketplace.ledger import services as ledger
 from marketplace.ledger.core import EntryDraft, EntryKind, PostingDraft, Side, SourceKind, SourceRef
 from marketplace.utils import get_row
+from matching.rules import Rule, fits
 
 
 def create_fund(actor: User, data: dict[str, Any]) -> CompanyFund:
@@ -63,12 +70,18 @@ def fund_balance(fund: CompanyFund) -> int:
     return ledger.balance(codes.fund(fund.id))
 
 
+def fund_rule(fund: CompanyFund) -> Rule:
+    """The fund's conditions for the eligibility rule (:func:`matching.rules.misfits`):
+    categories and region prefix."""
+    return Rule(
+        categories=tuple(fund.categories or ()),
+        regions=(fund.region,) if fund.region else (),
+    )
+
+
 def covers(fund: CompanyFund, case: Case) -> bool:
-    """The fund's rules (categories, region prefix) admit the case."""
-    categories = set(fund.categories or [])
-    if categories and not categories & set(case.categories):
-        return False
-    return not fund.region or case.region.startswith(fund.region)
+    """The fund's rules (categories, region prefix) admit the case (its hardship categories)."""
+    return fits(fund_rule(fund), applicant(case, categories="case"))
 
 
 def match_offers(case: Case, today: date | None = None) -> list[CompanyFund]:
@@ -88,13 +101,11 @@ def apply_matches(pledge: Pledge, case: Case, now: datetime | None = None) -> in
     """After an individual's gift to ``case`` is paid: add every eligible match. Returns fen."""
     if pledge.donor.role != Role.donor or pledge.fund_id is not None:
         return 0
-    from marketplace.donors.services import _reserve
-
     total = 0
     now = now or utcnow()
     for fund in match_offers(case, now.date()):
         amount = _match_amount(fund, pledge, case, now)
-        if amount <= 0 or not _reserve(case, amount):
+        if amount <= 0 or not reserve_funding(case, amount):
             continue
         ledger.post_entry(
             EntryDraft(
@@ -140,9 +151,7 @@ def _match_amount(fund: CompanyFund, pledge: Pledge, case: Case, now: datetime) 
             fund.match_daily_cap_per_donor_fen
             - _matched(fund, donor_id=pledge.donor_id, since=since)
         )
-    from marketplace.donors.services import available_fen
-
-    limits.append(available_fen(case))
+    limits.append(unreserved_fen(case))
     return max(min(limits), 0)
 
 

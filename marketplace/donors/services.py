@@ -1,10 +1,10 @@
 """Pledge rules: reservations, payment, fallbacks and expiry.
 
-A case pledge reserves its amount on the case while the donor pays: ``cases.committed_fen``
-(reserved plus received) moves by one conditional UPDATE on the case row, so two donors cannot
-both take the last 500 yuan. Paying turns the reservation into money received (the commitment
-stays); expiry, cancellation, failure and refunds give it back. Payment moves
-money through the ledger in the same transaction as the event that reports it. A payment that
+A case pledge reserves its amount on the case while the donor pays, through the cases domain
+(:func:`~marketplace.cases.services.reserve_funding`: one conditional UPDATE on the case row),
+so two donors cannot both take the last 500 yuan. Paying turns the reservation into money
+received (the commitment stays); expiry, cancellation, failure and refunds give it back. Payment
+moves money through the ledger in the same transaction as the event that reports it. A payment that
 arrives too late for a case that is meanwhile full is not lost: it follows the donor's fallback.
 """
 
@@ -20,7 +20,14 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import Role, User
 from marketplace.cases.models import Case, NeedLine
-from marketplace.cases.services import account_code, refresh_figures, residual_fen
+from marketplace.cases.services import (
+    account_code,
+    applicant,
+    refresh_figures,
+    release_funding,
+    reserve_funding,
+    unreserved_fen,
+)
 from marketplace.cases.states import CaseStatus
 from marketplace.db_types import utcnow
 from marketplace.donors.models import PLEDGE_TRANSITIONS, Fallback, Pledge, PledgeStatus, RuleClass
@@ -29,6 +36,7 @@ from marketplace.extensions import db
 from marketplace.ledger import services as ledger
 from marketplace.ledger.core import EntryDraft, EntryKind, PostingDraft, Side, SourceKind, SourceRef
 from marketplace.state_machine import compare_and_set
+from matching.rules import Rule, fits
 
 MIN_PLEDGE_FEN = 100  # 1 yuan
 ANONYMOUS_NAME = "爱心人士"
@@ -55,12 +63,8 @@ def available_fen(case: Case, line: NeedLine | None = None) -> int:
             )
         )
         line_open = max((line.amount_fen or 0) - got - reserved, 0)
-        return min(line_open, _case_available(case))
-    return _case_available(case)
-
-
-def _case_available(case: Case) -> int:
-    return max(residual_fen(case) - case.committed_fen, 0)
+        return min(line_open, unreserved_fen(case))
+    return unreserved_fen(case)
 
 
 # ---- pledging ---------------------------------------------------------------------------------
@@ -100,7 +104,7 @@ def create_case_pledge(
             {"available_fen": available},
             code="exceeds_open_amount",
         )
-    if not _reserve(case, amount_fen):
+    if not reserve_funding(case, amount_fen):
         raise Conflict(
             _l("Someone else just pledged the rest of this case."), code="exceeds_open_amount"
         )
@@ -158,6 +162,16 @@ def rule_key(rule: dict[str, Any]) -> str:
     return f"{categories}|{rule.get('region') or ''}|{rule.get('age_band') or ''}"
 
 
+def pledge_rule(rule: dict[str, Any]) -> Rule:
+    """A rule pledge's (or rule class's) conditions for the eligibility rule
+    (:func:`matching.rules.misfits`): categories, region prefix, age band."""
+    return Rule(
+        categories=tuple(rule.get("categories") or ()),
+        regions=(rule["region"],) if rule.get("region") else (),
+        age_bands=(rule["age_band"],) if rule.get("age_band") else (),
+    )
+
+
 def rule_class_for(rule: dict[str, Any]) -> RuleClass:
     """The class of pledges with this rule, created on first use."""
     key = rule_key(rule)
@@ -197,30 +211,9 @@ def _yuan(fen: int) -> str:
     return f"¥{fen / 100:,.2f}"
 
 
-def _reserve(case: Case, amount: int) -> bool:
-    """Atomically commit ``amount`` to the case unless that would pass its residual need."""
-    done = db.session.execute(
-        update(Case)
-        .where(Case.id == case.id, Case.committed_fen + amount <= residual_fen(case))
-        .values(committed_fen=Case.committed_fen + amount)
-    ).rowcount
-    db.session.expire(case, ["committed_fen"])
-    return done == 1
-
-
-def _uncommit(case_id: int | None, amount: int) -> None:
-    if case_id is None:
-        return
-    db.session.execute(
-        update(Case)
-        .where(Case.id == case_id, Case.committed_fen >= amount)
-        .values(committed_fen=Case.committed_fen - amount)
-    )
-
-
 def _release(pledge: Pledge) -> None:
     """An unpaid pledge gives its reservation back."""
-    _uncommit(pledge.case_id, pledge.amount_fen)
+    release_funding(pledge.case_id, pledge.amount_fen)
 
 
 def attach_checkout(pledge: Pledge, session_id: str, gateway: str) -> None:
@@ -282,12 +275,12 @@ def record_payment(pledge: Pledge, payment_intent: str | None = None) -> str:
     case = db.session.get(Case, pledge.case_id)
     assert case is not None  # noqa: S101 - FK
     # a pending pledge still holds its reservation; a late one must fit again
-    if not was_pending and not _reserve(case, pledge.amount_fen):
+    if not was_pending and not reserve_funding(case, pledge.amount_fen):
         return _follow_fallback(pledge, case)
     try:
         _post_gift(pledge, account_code(case), pledge.need_line_id)
     except ledger.LedgerRefused:
-        _uncommit(case.id, pledge.amount_fen)
+        release_funding(case.id, pledge.amount_fen)
         return _follow_fallback(pledge, case)
     pledge.placed_case_id = case.id
     refresh_figures(case)
@@ -320,7 +313,7 @@ def _post_gift(
 def _follow_fallback(pledge: Pledge, full_case: Case) -> str:
     if pledge.fallback == Fallback.similar:
         target = most_similar_case(full_case, pledge.amount_fen)
-        if target is not None and _reserve(target, pledge.amount_fen):
+        if target is not None and reserve_funding(target, pledge.amount_fen):
             _post_gift(pledge, account_code(target))
             pledge.placed_case_id = target.id
             refresh_figures(target)
@@ -389,7 +382,7 @@ def most_similar_case(case: Case, amount_fen: int) -> Case | None:
         same_county = other.region == case.region
         return (not same_category, not same_county, not other.emergency, other.id)
 
-    fitting = [c for c in candidates if _case_available(c) >= amount_fen]
+    fitting = [c for c in candidates if unreserved_fen(c) >= amount_fen]
     return min(fitting, key=rank) if fitting else None
 
 
@@ -454,7 +447,7 @@ def record_refund(pledge: Pledge, amount_refunded_fen: int) -> str:
         return "refund_after_payout_needs_review"
     compare_and_set(pledge, PLEDGE_TRANSITIONS, PledgeStatus.refunded)
     if pledge.placed_case_id:
-        _uncommit(pledge.placed_case_id, pledge.amount_fen)
+        release_funding(pledge.placed_case_id, pledge.amount_fen)
         refresh_figures(db.session.get(Case, pledge.placed_case_id))
     return "refunded"
 
@@ -526,7 +519,7 @@ def expire_rule_pledges(now: datetime | None = None) -> dict[str, int]:
         if left <= 0:
             continue
         target = _case_for_rule(pledge, left) if pledge.fallback == Fallback.similar else None
-        if target is not None and _reserve(target, left) and _claim(pledge, target.id):
+        if target is not None and reserve_funding(target, left) and _claim(pledge, target.id):
             _move_from_pool(pledge, left, account_code(target), EntryKind.allocation)
             refresh_figures(target)
             pledge.notice = str(
@@ -555,6 +548,27 @@ def _claim(pledge: Pledge, case_id: int) -> bool:
     return done == 1
 
 
+def place_pledge_money(pledge_id: int, amount_fen: int) -> bool:
+    """Mark ``amount_fen`` of a paid rule pledge as placed (an accepted plan takes it from the
+    pool); False, and nothing changed, when the pledge no longer has that much unplaced. One
+    conditional UPDATE, so two plans cannot both place the same money."""
+    taken = db.session.execute(
+        update(Pledge)
+        .where(
+            Pledge.id == pledge_id,
+            Pledge.status == PledgeStatus.paid,
+            Pledge.placed_fen + amount_fen <= Pledge.amount_fen,
+        )
+        .values(placed_fen=Pledge.placed_fen + amount_fen)
+    ).rowcount
+    return taken == 1
+
+
+def note_refund_sent(pledge: Pledge, refund_id: str) -> None:
+    """The gateway took a refund recorded in the ledger: keep its id (the outbox is done)."""
+    pledge.refund_id = refund_id
+
+
 def _move_from_pool(pledge: Pledge, amount_fen: int, account: str, kind: EntryKind) -> None:
     ledger.post_entry(
         EntryDraft(
@@ -571,15 +585,15 @@ def _move_from_pool(pledge: Pledge, amount_fen: int, account: str, kind: EntryKi
 
 
 def _case_for_rule(pledge: Pledge, amount_fen: int) -> Case | None:
-    rule = pledge.rule or {}
+    """The first open case (emergencies, then the longest published) whose hardship categories
+    the pledge's rule accepts and that can still take ``amount_fen``."""
+    rule = pledge_rule(pledge.rule or {})
     query = select(Case).where(Case.status == CaseStatus.published, Case.open_fen >= amount_fen)
-    if rule.get("region"):
-        query = query.where(Case.region.startswith(rule["region"]))
-    categories = set(rule.get("categories") or [])
+    if rule.regions:  # narrows the scan; the rule decides
+        query = query.where(Case.region.startswith(rule.regions[0]))
     for case in db.session.scalars(query.order_by(Case.emergency.desc(), Case.published_at)):
-        if categories & set(case.categories) and _case_available(case) >= amount_fen:
-            if not rule.get("age_band") or rule["age_band"] == case.age_band:
-                return case
+        if fits(rule, applicant(case, categories="case")) and unreserved_fen(case) >= amount_fen:
+            return case
     return None
 
 

@@ -12,9 +12,11 @@ from sqlalchemy import func, select
 from stdnum.cn import uscc
 
 from marketplace.accounts import permissions
+from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Organization, OrgKind, Role, User
 from marketplace.audit.services import record
 from marketplace.cases.models import Case, CasePrivate, NeedLine
+from marketplace.cases.services import applicant
 from marketplace.db_types import local_today, utcnow
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
@@ -28,6 +30,7 @@ from marketplace.ngos.models import (
 from marketplace.notifications.services import notify
 from marketplace.state_machine import compare_and_set
 from marketplace.utils import get_row
+from matching.rules import Rule, misfits
 
 
 def _hours(name: str, default: int) -> int:
@@ -64,9 +67,7 @@ def submit_registration(actor: User, number: str) -> Organization:
     )
     if taken:
         raise Conflict(_l("Another organization is registered with this code."))
-    org.registration_number = code
-    org.verified = False
-    org.verified_at = None
+    accounts.record_registration(org, code)
     db.session.flush()
     record(actor, "org.registration", "organization", org.id)
     return org
@@ -77,9 +78,7 @@ def verify_organization(actor: User, org: Organization) -> Organization:
     permissions.require(permissions.can_review_cases(actor))
     if not org.registration_number:
         raise Conflict(_l("The organization has not given its registration number yet."))
-    org.verified = True
-    org.verified_at = utcnow()
-    org.verified_by_id = actor.id
+    accounts.mark_verified(org, actor)
     db.session.flush()
     record(actor, "org.verify", "organization", org.id)
     return org
@@ -224,6 +223,16 @@ def refer(actor: User, case: Case, line: NeedLine, project: Project, units: int)
         )
     if project.status != ProjectStatus.active or project.kind == "money":
         raise Conflict(_l("This project does not take service referrals now."))
+    reasons = project_misfits(project, case, line)
+    if reasons:
+        raise Conflict(
+            _l(
+                "This project does not serve this need: its category, region, age band, "
+                "household size or dates do not fit."
+            ),
+            {"reasons": list(reasons)},
+            code="project_does_not_fit",
+        )
     if units < 1 or units > (line.units or 0):
         raise ValidationFailed(
             _l("Refer between 1 unit and what the need asks for."), {"units": ["range"]}
@@ -446,26 +455,29 @@ def paginate_projects(args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def project_rule(project: Any) -> Rule:
+    """A project's (or a cached project row's) conditions for the eligibility rule."""
+    return Rule(
+        categories=tuple(project.categories or ()),
+        regions=tuple(project.regions or ()),
+        age_bands=tuple(project.age_bands or ()),
+        household_min=project.household_min,
+        household_max=project.household_max,
+        starts_on=project.starts_on,
+        ends_on=project.ends_on,
+    )
+
+
+def project_misfits(project: Project, case: Case, line: NeedLine | None = None) -> tuple[str, ...]:
+    """Why the project does not fit the case (one need line, or any of the case's categories):
+    :func:`matching.rules.misfits` on this day. Empty when it fits."""
+    return misfits(project_rule(project), applicant(case, line), local_today())
+
+
 def project_fits(project: Project, case: Case, line: NeedLine | None = None) -> bool:
     """Hard eligibility of a project for a case (and one need line): category, region, age band,
     household size, dates."""
-    category = line.category if line is not None else None
-    if category and category not in project.categories:
-        return False
-    if category is None:
-        wanted = set(case.categories) | {n.category for n in case.need_lines}
-        if not set(project.categories) & wanted:
-            return False
-    if project.regions and not any(case.region.startswith(r) for r in project.regions):
-        return False
-    if project.age_bands and case.age_band not in project.age_bands:
-        return False
-    if project.household_min and case.household_size < project.household_min:
-        return False
-    if project.household_max and case.household_size > project.household_max:
-        return False
-    today = local_today()
-    return not (project.starts_on and project.starts_on > today)
+    return not project_misfits(project, case, line)
 
 
 def service_projects_for(case: Case, line: NeedLine) -> list[Project]:

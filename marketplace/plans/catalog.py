@@ -26,12 +26,16 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import Organization, User
 from marketplace.cases.models import Case
+from marketplace.cases.services import applicant
 from marketplace.db_types import local_today, utcnow
 from marketplace.donors.models import Pledge, PledgeStatus, RuleClass
+from marketplace.donors.services import pledge_rule
 from marketplace.extensions import db
 from marketplace.ledger import codes
 from marketplace.ledger.models import AccountKind, LedgerAccount, LedgerHead
 from marketplace.ngos.models import Project, ProjectStatus, Referral, ReferralStatus
+from marketplace.ngos.services import project_rule
+from matching.rules import Rule, fits
 from matching.types import Source
 
 ANONYMOUS = "爱心人士"
@@ -56,6 +60,7 @@ class ProjectRow:
     active: bool
     org_name: str
     org_region: str | None
+    rule: Rule
 
 
 class _Catalog:
@@ -65,34 +70,25 @@ class _Catalog:
         # engine sources already built, by (project, money, units, cap, record): values are
         # immutable and most projects' figures do not change between two requests
         self.memo: dict[tuple[int, int, int, int | None, float], Source] = {}
-        # (region prefix served, category) -> projects; "" = every region
+        # (region prefix served, category) -> projects; "" = every region / any category
         self.index: dict[tuple[str, str], list[ProjectRow]] = defaultdict(list)
         for row in rows:
             for region in row.regions or ("",):
-                for category in row.categories:
+                for category in row.categories or ("",):
                     self.index[(region, category)].append(row)
 
     def fitting(self, case: Case, today: date) -> list[ProjectRow]:
-        wanted = set(case.categories) | {line.category for line in case.need_lines}
-        region, age_band, household = case.region, case.age_band, case.household_size
+        """Active projects whose rule accepts the case (any of its and its need lines'
+        categories) today; the index only narrows down whom to ask."""
+        wanted = applicant(case)
+        region = case.region
         seen: dict[int, ProjectRow] = {}
         for k in range(len(region) + 1):
-            for category in wanted:
+            for category in (*wanted.categories, ""):
                 for row in self.index.get((region[:k], category), ()):
-                    if row.id not in seen and _fits(row, age_band, household, today):
+                    if row.id not in seen and row.active and fits(row.rule, wanted, today):
                         seen[row.id] = row
         return sorted(seen.values(), key=lambda r: r.id)
-
-
-def _fits(row: ProjectRow, age_band: str | None, household: int, today: date) -> bool:
-    return (
-        row.active
-        and (not row.age_bands or age_band in row.age_bands)
-        and not (row.household_min and household < row.household_min)
-        and not (row.household_max and household > row.household_max)
-        and not (row.starts_on and row.starts_on > today)
-        and not (row.ends_on and row.ends_on < today)
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +152,7 @@ def _catalog(version: tuple[Any, Any]) -> _Catalog:
             active=p.status == ProjectStatus.active,
             org_name=name,
             org_region=region,
+            rule=project_rule(p),
         )
         for p, name, region in db.session.execute(
             select(Project, Organization.name, Organization.region).join(
@@ -206,6 +203,8 @@ def project_sources(
                 home_region=row.org_region,
                 track_record=key[4],
                 name=row.org_name,
+                household_min=row.household_min,
+                household_max=row.household_max,
             )
         sources.append(source)
     return sources
@@ -277,9 +276,8 @@ def _referral_state(current: tuple[Any, Any]) -> tuple[dict[int, int], dict[int,
 @dataclass(frozen=True, slots=True)
 class RuleRow:
     id: int
-    categories: tuple[str, ...]
     region: str
-    age_band: str | None
+    rule: Rule
 
 
 _rule_cache: dict[str, tuple[int, dict[str, list[RuleRow]]]] = {}
@@ -299,7 +297,8 @@ def _rule_classes(newest: int) -> dict[str, list[RuleRow]]:
             RuleClass.id
         )
     ):
-        rows[region or ""].append(RuleRow(cid, tuple(categories or ()), region or "", age_band))
+        rule = pledge_rule({"categories": categories, "region": region, "age_band": age_band})
+        rows[region or ""].append(RuleRow(cid, region or "", rule))
     with _lock:
         _rule_cache[key] = (newest, rows)
     return rows
@@ -313,13 +312,12 @@ def pool_sources(case: Case | None = None, current: Versions | None = None) -> l
     if case is None:
         rules = [r for group in by_region.values() for r in group]
     else:
-        wanted = {line.category for line in case.need_lines}
+        wanted = applicant(case, categories="needs")
         rules = [
             r
             for k in range(len(case.region) + 1)
             for r in by_region.get(case.region[:k], ())
-            if (not r.categories or wanted.intersection(r.categories))
-            and (r.age_band is None or r.age_band == case.age_band)
+            if fits(r.rule, wanted)
         ]
     if not rules:
         return []
@@ -330,9 +328,9 @@ def pool_sources(case: Case | None = None, current: Versions | None = None) -> l
             id=f"class:{r.id}",
             kind="pledge",
             amount_fen=pools[r.id],
-            categories=r.categories,
-            regions=(r.region,) if r.region else (),
-            age_bands=(r.age_band,) if r.age_band else (),
+            categories=r.rule.categories,
+            regions=r.rule.regions,
+            age_bands=r.rule.age_bands,
             name=name,
         )
         for r in rules

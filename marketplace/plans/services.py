@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from marketplace.accounts import permissions
@@ -24,10 +24,18 @@ from marketplace.accounts.models import User
 from marketplace.audit.services import record
 from marketplace.cases.lifecycle import advance
 from marketplace.cases.models import Case, NeedLine
-from marketplace.cases.services import account_code, refresh_figures
+from marketplace.cases.services import (
+    account_code,
+    applicant,
+    refresh_figures,
+    reserve_funding,
+    unreserved_fen,
+)
 from marketplace.cases.states import CaseStage, CaseStatus
-from marketplace.db_types import utcnow
-from marketplace.donors.models import CompanyFund, Pledge, PledgeStatus
+from marketplace.db_types import local_today, utcnow
+from marketplace.donors.funds import fund_rule, get_fund
+from marketplace.donors.models import CompanyFund
+from marketplace.donors.services import get_pledge, pledge_rule
 from marketplace.errors import Conflict, NotFound
 from marketplace.extensions import db
 from marketplace.ledger import codes
@@ -42,6 +50,7 @@ from marketplace.state_machine import compare_and_set
 from marketplace.utils import get_row
 from matching.plan import build_plan as engine_build_plan
 from matching.ranker import Ranker
+from matching.rules import misfits, open_on
 from matching.scoring import score
 from matching.types import Need, Source, Weights
 
@@ -70,9 +79,7 @@ def case_needs(case: Case) -> list[Need]:
     received = ledger.received_by_line(case.id)
     referred = _referred_units(case)
     # money given to the case as a whole, and open checkouts, also reduce what plans may add
-    from marketplace.donors.services import available_fen
-
-    room = available_fen(case)
+    room = unreserved_fen(case)
     needs = []
     for line in case.need_lines:
         if line.status != "open":
@@ -101,6 +108,7 @@ def _need(case: Case, line: NeedLine, amount: int, units: int | None) -> Need:
         kind=line.kind,
         units=units,
         deadline_days=None,
+        household_size=case.household_size,
     )
 
 
@@ -192,6 +200,8 @@ def _project_source(
         home_region=project.organization.region,
         track_record=ngos.track_record(project) if track is None else track,
         name=project.organization.name,
+        household_min=project.household_min,
+        household_max=project.household_max,
     )
 
 
@@ -401,6 +411,13 @@ def accept_plan(actor: User, plan: Plan) -> Plan:
         raise Conflict(_l("Plans are accepted for published cases."))
     lines = {line.id: line for line in case.need_lines}
     for item in plan.items:
+        reasons = _source_misfits(case, lines[item.need_line_id], item)
+        if reasons:
+            raise Conflict(
+                _l("A source in this plan no longer fits its need; build the plan again."),
+                {"plan_item": item.id, "reasons": list(reasons)},
+                code="source_does_not_fit",
+            )
         if item.amount_fen:
             _commit_money(case, item)
         if item.units:
@@ -413,22 +430,25 @@ def accept_plan(actor: User, plan: Plan) -> Plan:
     return plan
 
 
-def _commit_money(case: Case, item: PlanItem) -> None:
-    from marketplace.donors.services import _reserve
+def _source_misfits(case: Case, line: NeedLine, item: PlanItem) -> tuple[str, ...]:
+    """Why the item's source no longer accepts its need line today (empty when it does): the
+    project, fund or rule pledge may have changed since the plan was built."""
+    if item.source_kind == SourceKind.project:
+        return ngos.project_misfits(ngos.get_project(item.source_id), case, line)
+    if item.source_kind == SourceKind.fund:
+        rule = fund_rule(get_fund(item.source_id))
+    else:
+        rule = pledge_rule(get_pledge(item.source_id).rule or {})
+    return misfits(rule, applicant(case, line), local_today())
 
-    if not _reserve(case, item.amount_fen):
+
+def _commit_money(case: Case, item: PlanItem) -> None:
+    from marketplace.donors.services import place_pledge_money, pool_code
+
+    if not reserve_funding(case, item.amount_fen):
         raise Conflict(_l("The case no longer needs this much; build the plan again."))
     if item.source_kind == SourceKind.pool:
-        taken = db.session.execute(
-            update(Pledge)
-            .where(
-                Pledge.id == item.source_id,
-                Pledge.status == PledgeStatus.paid,
-                Pledge.placed_fen + item.amount_fen <= Pledge.amount_fen,
-            )
-            .values(placed_fen=Pledge.placed_fen + item.amount_fen)
-        ).rowcount
-        if taken != 1:
+        if not place_pledge_money(item.source_id, item.amount_fen):
             raise Conflict(_l("A pledge in this plan was placed elsewhere meanwhile; build again."))
         from marketplace.donors.services import get_pledge, pool_code
 
@@ -571,8 +591,11 @@ def global_money_sources() -> list[Source]:
         balance = ledger.balance(codes.fund(fund.id))
         if balance > 0:
             sources.append(_fund_source(fund, balance, fund.per_case_cap_fen))
+    today = local_today()
     for project in db.session.scalars(ngos.active_projects_query()):
         if project.kind.value == "service" or project.household_min or project.household_max:
+            continue
+        if not open_on(ngos.project_rule(project), today):  # not started yet
             continue
         money = ngos.budget_remaining(project)
         if money > 0:

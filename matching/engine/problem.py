@@ -55,13 +55,21 @@ class Problem:
 
 
 def build_problem(needs: Sequence[Need], sources: Sequence[Source]) -> Problem:
-    """Arrays for the money lines and money sources that can take part in allocation."""
+    """Arrays for the money lines and money sources that can take part in allocation.
+
+    Raises:
+        ValueError: a source has household bounds (classes are keyed by category, region and
+            age band only; such sources are left to per-case plans).
+    """
     kept_needs = [n for n in needs if n.is_money and n.amount_fen > 0]
     kept_sources = [
         s
         for s in sources
         if s.amount_fen > 0 and (s.per_case_cap_fen is None or s.per_case_cap_fen > 0)
     ]
+    bounded = [s.id for s in kept_sources if s.household_min or s.household_max]
+    if bounded:
+        raise ValueError(f"sources with household bounds cannot be allocated globally: {bounded}")
     amount = np.fromiter((n.amount_fen for n in kept_needs), np.int64, len(kept_needs))
     urgency = np.fromiter((n.urgency for n in kept_needs), np.int64, len(kept_needs))
     case, n_cases = _index((n.case for n in kept_needs), len(kept_needs))

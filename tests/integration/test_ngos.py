@@ -196,3 +196,35 @@ def test_other_ngo_cannot_see_referral(ctx: Any, client: Any, app: Any) -> None:
     other = make_user(Role.ngo_staff, OrgKind.ngo, "别的机构")
     login(client, other.email)
     assert client.get(f"/ngo/referrals/{referral.id}").status_code == 404
+
+
+def test_a_referral_to_a_project_that_does_not_fit_is_refused(ctx: Any, client: Any) -> None:
+    """Bug: refer() skipped the eligibility check, so a project serving Wuhan (4201) got a
+    referral for a Jingzhou case (421002). Refused now (409), in the service and the HTML form."""
+    case, worker = _published(client)
+    staff = make_user(Role.ngo_staff, OrgKind.ngo, "武汉心理援助")
+    created = client.post(
+        "/api/v1/projects", json=PROJECT | {"regions": ["4201"]}, headers=token_for(staff)
+    )
+    project = services.get_project(created.json["id"])
+    line = next(n for n in case.need_lines if n.kind == "service")
+    with pytest.raises(Conflict) as refused:
+        services.refer(worker, case, line, project, 2)
+    assert refused.value.status == 409 and refused.value.code == "project_does_not_fit"
+    assert any("region 421002" in r for r in refused.value.details["reasons"])
+    db.session.rollback()
+    login(client, worker.email)
+    page = client.get(f"/work/cases/{case.ref}")
+    assert PROJECT["name"] not in page.text  # not offered for the need either
+    sent = client.post(
+        f"/work/cases/{case.ref}/referrals",
+        data={
+            "need_line_id": line.id,
+            "project_id": project.id,
+            "units": 2,
+            "csrf_token": csrf_from(page.text),
+        },
+        follow_redirects=True,
+    )
+    assert "该项目不适用于这项需求" in sent.text
+    assert db.session.scalar(select(func.count()).select_from(Referral)) == 0
