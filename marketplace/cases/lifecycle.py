@@ -122,6 +122,19 @@ def answer_follow_up(actor: User, follow_up: FollowUp, resolved: str, note: str 
     return follow_up
 
 
+def follow_ups(case: Case) -> list[FollowUp]:
+    """The case's follow-ups (30 and 90 days after closing), earliest first."""
+    return list(
+        db.session.scalars(
+            select(FollowUp).where(FollowUp.case_id == case.id).order_by(FollowUp.days)
+        )
+    )
+
+
+def get_follow_up(follow_up_id: int) -> FollowUp | None:
+    return db.session.get(FollowUp, follow_up_id)
+
+
 def _typed(note: str) -> str:
     """The note as typed (stored encrypted), at most 1,000 characters as the forms allow."""
     return note.strip()[:1000]

@@ -25,7 +25,7 @@ from wtforms.fields.choices import SelectChoice
 from marketplace.accounts import permissions
 from marketplace.cases import lifecycle
 from marketplace.cases import services as case_services
-from marketplace.cases.models import Case, FollowUp
+from marketplace.cases.models import Case
 from marketplace.disbursements import evidence, forms, services
 from marketplace.disbursements.api import read_upload, receipt_response
 from marketplace.disbursements.models import Disbursement, DisbursementStatus, Receipt
@@ -76,9 +76,7 @@ def case_money(ref: str) -> Any:
     disbursements = db.session.scalars(
         select(Disbursement).where(Disbursement.case_id == case.id).order_by(Disbursement.id.desc())
     ).all()
-    follow_ups = db.session.scalars(
-        select(FollowUp).where(FollowUp.case_id == case.id).order_by(FollowUp.days)
-    ).all()
+    follow_ups = lifecycle.follow_ups(case)
     return render_template(
         "disbursements/case.html",
         case=case,
@@ -115,7 +113,7 @@ def close(ref: str) -> Response:
 @bp.post("/work/follow-ups/<int:follow_up_id>")
 @login_required
 def answer_follow_up(follow_up_id: int) -> Response:
-    follow_up = get_row(FollowUp, follow_up_id)
+    follow_up = lifecycle.get_follow_up(follow_up_id)
     if follow_up is None:
         abort(404)
     form = forms.FollowUpForm()
