@@ -133,7 +133,7 @@ def unread_count() -> int:
 def page_url(page: int) -> str:
     args = request.args.to_dict()
     args["page"] = str(page)
-    return url_for(request.endpoint or "core.index", **(request.view_args or {}), **args)
+    return url_for(request.endpoint or "public.index", **(request.view_args or {}), **args)
 
 
 def register(app: Flask) -> None:

@@ -10,19 +10,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
-from marketplace.cases import services as case_services
 from marketplace.extensions import api, db
-from marketplace.ledger.services import platform_totals
 from marketplace.utils import safe_next_url
 
 bp = Blueprint("core", __name__)
-
-
-@bp.get("/")
-def index() -> str:
-    urgent = case_services.paginate_public({"sort": "urgent", "page": 1, "per_page": 6})
-    stats = case_services.public_stats() | platform_totals()
-    return render_template("index.html", urgent=urgent, stats=stats)
 
 
 @bp.post("/language")
@@ -33,7 +24,7 @@ def set_language() -> Response:
         if current_user.is_authenticated:
             current_user.locale = code
             db.session.commit()
-    return redirect(safe_next_url(request.form.get("next")) or url_for("core.index"))
+    return redirect(safe_next_url(request.form.get("next")) or url_for("public.index"))
 
 
 @bp.get("/api/docs")

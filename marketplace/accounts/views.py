@@ -55,7 +55,7 @@ def _home_for(user: services.User) -> str:
         return url_for("cases.dashboard")
     if user.role == Role.reviewer:
         return url_for("cases.review_queue")
-    return url_for("core.index")
+    return url_for("public.index")
 
 
 @bp.post("/logout")
@@ -66,7 +66,7 @@ def logout() -> Response:
     logout_user()
     session.clear()
     flash(_("You are signed out."), "success")
-    return redirect(url_for("core.index"))
+    return redirect(url_for("public.index"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -90,7 +90,7 @@ def register() -> str | Response:
             _start_session(user)
             db.session.commit()
             flash(_("Your account is ready."), "success")
-            return redirect(url_for("core.index"))
+            return redirect(url_for("public.index"))
     return render_template("accounts/register.html", form=form)
 
 

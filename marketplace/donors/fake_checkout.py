@@ -75,4 +75,6 @@ def fake_cancel(session_id: str) -> Response:
     db.session.commit()
     flash(_("The pledge was cancelled; nothing was charged."), "success")
     target = pledge.case.ref if pledge.case else None
-    return redirect(url_for("public.case_detail", ref=target) if target else url_for("core.index"))
+    return redirect(
+        url_for("public.case_detail", ref=target) if target else url_for("public.index")
+    )

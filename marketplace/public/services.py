@@ -18,10 +18,20 @@ from marketplace.cases.states import CaseStatus
 from marketplace.donors import funds
 from marketplace.donors import services as donors
 from marketplace.extensions import db
+from marketplace.ledger import services as ledger
 from marketplace.ngos import services as ngos
 from marketplace.ngos.models import Project
 from marketplace.plans import services as plans
 from marketplace.transparency import services as transparency
+
+
+def home() -> dict[str, Any]:
+    """The home page: the most urgent published cases and the platform's headline figures (case
+    counts, and money raised, held, paid out and refunded from the ledger)."""
+    return {
+        "urgent": cases.paginate_public({"sort": "urgent", "page": 1, "per_page": 6}),
+        "stats": cases.public_stats() | ledger.platform_totals(),
+    }
 
 
 def case_page(case: Case, viewer: Any) -> dict[str, Any]:

@@ -26,6 +26,11 @@ bp = Blueprint("public", __name__)
 PER_PAGE = 12
 
 
+@bp.get("/")
+def index() -> str:
+    return render_template("index.html", **services.home())
+
+
 @bp.get("/cases")
 def case_list() -> str:
     try:

@@ -165,7 +165,7 @@ def test_every_get_route_carries_the_headers_anonymously(
     assert statuses.get(200, 0) >= 20 and statuses.get(302, 0) >= 5, statuses
     assert statuses.get(401, 0) >= 3 and statuses.get(404, 0) >= 3, statuses
     for endpoint, path, rv in responses:
-        if endpoint in ("core.index", "public.case_detail", "transparency.index", "static"):
+        if endpoint in ("public.index", "public.case_detail", "transparency.index", "static"):
             assert "no-store" not in rv.headers.get("Cache-Control", ""), path  # public: cacheable
 
 
