@@ -24,6 +24,7 @@ from marketplace.ngos import services as ngos
 from marketplace.ngos.models import Referral
 from marketplace.plans import services as plans
 from marketplace.plans.models import Plan, PlanStatus
+from marketplace.plans.sources import project_source
 from matching.ranker import Ranker
 from matching.rules import misfits
 from matching.scoring import rank, score
@@ -96,7 +97,7 @@ def test_every_caller_refuses_a_source_that_no_longer_fits(
     assert all(not m["sources"] for m in plans.matches(case))
     # scoring and the ranker, given the project anyway (the engine has no clock: not dates)
     if misfit in ENGINE_SEES:
-        source = plans._project_source(project, 800_000, 20, None)
+        source = project_source(project, 800_000, 20, None)
         for need in plans.case_needs(case):
             assert not score(source, need).eligible
             assert rank([source], need) == []
