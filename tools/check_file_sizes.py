@@ -20,7 +20,6 @@ ALLOWED: frozenset[str] = frozenset(
     {
         "marketplace/cases/services.py",
         "marketplace/donors/services.py",
-        "marketplace/ngos/services.py",
     }
 )
 

@@ -17,8 +17,6 @@ from marketplace.accounts.models import Organization, Role
 from marketplace.cases import services as case_services
 from marketplace.cases import views as case_views
 from marketplace.cases.anonymize import AGE_BANDS
-from marketplace.cases.models import Case
-from marketplace.cases.states import CaseStatus
 from marketplace.db_types import utcnow
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -31,21 +29,11 @@ from marketplace.utils import attempt, get_row
 bp = Blueprint("ngos", __name__)
 
 
-def _referral_panel(case: Case) -> dict[str, Any]:
-    """The referral section of a case's manage page (registered with the cases views)."""
-    return {
-        "referrals": services.case_referrals(case),
-        "service_options": {
-            line.id: services.service_projects_for(case, line)
-            for line in case.need_lines
-            if line.kind == "service"
-        }
-        if case.status == CaseStatus.published
-        else {},
-    }
-
-
-case_views.MANAGE_PANELS["referrals"] = _referral_panel
+# the referral section of a case's manage page (MANAGE_PANELS gives the lambda its type)
+case_views.MANAGE_PANELS["referrals"] = lambda case: {
+    "referrals": services.case_referrals(case),
+    "service_options": services.referral_options(case),
+}
 
 
 def _ngo_staff() -> Any:
