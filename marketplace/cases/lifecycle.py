@@ -21,6 +21,8 @@ from marketplace.accounts import permissions
 from marketplace.accounts.models import User
 from marketplace.audit.services import record
 from marketplace.cases import anonymize
+from marketplace.cases.funding import residual_fen
+from marketplace.cases.intake import private_terms
 from marketplace.cases.models import Case, FollowUp
 from marketplace.cases.states import STAGE_ORDER, CaseStage, CaseStatus, check_transition, move
 from marketplace.db_types import local_today, utcnow
@@ -55,8 +57,6 @@ def advance(case: Case, stage: CaseStage, now: datetime | None = None) -> None:
 def note_funding(case: Case) -> None:
     """Called after the case's figures change: a published case whose need after government
     is all received is funded."""
-    from marketplace.cases.services import residual_fen
-
     if case.status == CaseStatus.published and case.open_fen == 0 and residual_fen(case) > 0:
         advance(case, CaseStage.funded)
 
@@ -141,8 +141,6 @@ def _typed(note: str) -> str:
 
 
 def _scrubbed(case: Case, note: str) -> str:
-    from marketplace.cases.services import private_terms
-
     names, parts = private_terms(case)
     return anonymize.scrub(note.strip()[:1000], names=names, address_parts=parts).text
 
