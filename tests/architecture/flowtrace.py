@@ -80,6 +80,10 @@ PACKAGE_RANK = {
 WEB = ("views", "api", "webhooks", "schemas", "forms")
 
 
+def _package(rel: str) -> str:
+    return rel.rsplit("/", 1)[0]
+
+
 def rank(rel: str) -> tuple[int, int]:
     """(package rank, layer in the package: 2 web, 1 services, 0 models) of a project file."""
     package = next((p for p in PACKAGE_RANK if rel.startswith(p + "/")), "")
@@ -159,6 +163,13 @@ class FlowTrace:
         return len(self.edges)
 
     @property
+    def package_hops(self) -> int:
+        """Distinct calls from one package into another (calls inside a package left out)."""
+        return len(
+            {(_package(a), _package(b)) for a, b in self.edges if _package(a) != _package(b)}
+        )
+
+    @property
     def depth(self) -> int:
         """File-to-file moves on the longest call chain (how far down one step reaches)."""
         return len(self.deepest) - 1
@@ -169,7 +180,8 @@ class FlowTrace:
 
     def report(self, name: str) -> str:
         lines = [
-            f"{name}: {len(self.files)} files, {self.hops} hops, "
+            f"{name}: {len(self.files)} files, {self.hops} hops "
+            f"({self.package_hops} between packages), "
             f"{len(self.back_up)} back up a layer, longest chain {self.depth} hops: "
             + " -> ".join(self.deepest)
         ]
