@@ -19,7 +19,6 @@ ROOTS = ("marketplace", "matching")
 ALLOWED: frozenset[str] = frozenset(
     {
         "marketplace/cases/services.py",
-        "marketplace/donors/services.py",
         "marketplace/ngos/services.py",
         "marketplace/plans/services.py",
     }
