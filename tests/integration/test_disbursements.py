@@ -14,6 +14,7 @@ from marketplace.accounts.models import OrgKind, Role
 from marketplace.cases.models import Case
 from marketplace.disbursements.models import Disbursement, DisbursementStatus
 from marketplace.donors import services as donors
+from marketplace.donors.models import Pledge
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
 from tests import pdfs
@@ -249,7 +250,7 @@ def test_receipt_access_is_tiered(ctx: Any, client: Any) -> None:
         headers=sw,
         content_type="multipart/form-data",
     ).json["id"]
-    donor = db.session.scalars(select(donors.Pledge.donor_id)).first()
+    donor = db.session.scalars(select(Pledge.donor_id)).first()
     donor_headers = token_for(db.session.get(type(case.owner), donor))
     auditor = token_for(make_user(Role.auditor, OrgKind.platform, "平台审核"))
     stranger = token_for(make_user(Role.donor))

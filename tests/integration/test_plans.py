@@ -12,6 +12,7 @@ from marketplace.accounts.models import OrgKind, Role
 from marketplace.cases.models import Case
 from marketplace.donors import funds
 from marketplace.donors import services as donors
+from marketplace.donors.models import Fallback
 from marketplace.donors.services import pool_code
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
@@ -263,7 +264,7 @@ def test_a_rule_class_is_one_source_taken_from_its_oldest_pledges(ctx: Any, clie
     from marketplace.db_types import utcnow
 
     pledges[2].expires_at = utcnow() - timedelta(days=1)
-    pledges[2].fallback = donors.Fallback.refund
+    pledges[2].fallback = Fallback.refund
     db.session.commit()
     donors.expire_rule_pledges()
     db.session.commit()
