@@ -107,32 +107,18 @@ def accepts(source: Source, need: Need) -> bool:
     Returns:
         True when :func:`misfits` finds nothing.
     """
-    return not _check(
-        source,
-        None,
-        None,
-        (need.category,),
-        need.region,
-        need.age_band,
-        need.household_size,
-        None,
-        explain=False,
-    )
+    return not _engine_check(source, need, explain=False)
 
 
 def rule_failures(source: Source, need: Need) -> tuple[str, ...]:
     """The rules of ``source`` that reject ``need``, as readable reasons (empty when accepted)."""
-    return _check(
-        source,
-        None,
-        None,
-        (need.category,),
-        need.region,
-        need.age_band,
-        need.household_size,
-        None,
-        explain=True,
-    )
+    return _engine_check(source, need, explain=True)
+
+
+def _engine_check(source: Source, need: Need, explain: bool) -> tuple[str, ...]:
+    """The engine's sources carry no dates: the rule's need-side conditions only."""
+    values = (need.category,), need.region, need.age_band, need.household_size
+    return _check(source, None, None, *values, None, explain=explain)
 
 
 class _Conditions(Protocol):

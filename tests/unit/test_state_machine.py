@@ -15,23 +15,13 @@ from marketplace.donors.models import PLEDGE_TRANSITIONS, PledgeStatus
 from marketplace.ngos.models import REFERRAL_TRANSITIONS, ReferralStatus
 from marketplace.plans.models import PLAN_TRANSITIONS, PlanStatus
 from marketplace.state_machine import InvalidTransition, Transitions
+from tests.unit.cases.test_states import ALLOWED as CASE_PAIRS
 
 #: table, every allowed (from, to), the statuses a row is created in, terminal statuses
 TABLES: dict[str, tuple[Transitions[Any], set[tuple[str, str]], set[str], set[str]]] = {
     "case": (
         CASE_TRANSITIONS,
-        {
-            ("draft", "submitted"),
-            ("draft", "withdrawn"),
-            ("submitted", "published"),
-            ("submitted", "returned"),
-            ("submitted", "withdrawn"),
-            ("returned", "submitted"),
-            ("returned", "withdrawn"),
-            ("published", "withdrawn"),
-            ("published", "expired"),
-            ("published", "closed"),
-        },
+        CASE_PAIRS,
         {"draft"},
         {"withdrawn", "expired", "closed"},
     ),
