@@ -93,6 +93,22 @@ SCHEME_AMOUNTS = {
 }
 
 
+#: the household sizes each story can hold, in the order of ``STORIES``: someone living alone is a
+#: household of 1; a story that names a child, a parent or a spouse has room for them
+HOUSEHOLDS: list[tuple[int, int]] = [
+    (2, 6),  # a worker and a child at school
+    (3, 6),  # a sick child and both parents
+    (2, 6),  # a family staying with relatives
+    (3, 6),  # father, mother, a student
+    (1, 1),  # an elderly person living alone
+    (1, 6),  # an injured migrant worker
+    (3, 6),  # two members severely disabled, and who cares for them
+    (2, 5),  # a single mother and her children
+    (2, 6),  # a child and the surviving parent
+    (2, 4),  # an elderly patient and the spouse
+]
+
+
 def case_data(fake: Faker, rng: random.Random, region: str, index: int) -> dict[str, Any]:
     categories, template, needs = STORIES[index % len(STORIES)]
     if "elderly_care" in categories:
@@ -101,7 +117,7 @@ def case_data(fake: Faker, rng: random.Random, region: str, index: int) -> dict[
         age = rng.randint(4, 15)
     else:
         age = rng.randint(22, 58)
-    size = rng.randint(1, 6)
+    size = rng.randint(*HOUSEHOLDS[index % len(STORIES)])
     payouts = []
     for scheme in rng.sample(sorted(SCHEME_AMOUNTS), k=rng.randint(1, 2)):
         payouts.append(

@@ -38,3 +38,24 @@ def test_demo_is_idempotent_and_verifies(ctx: Any, client: Any) -> None:
     assert home.status_code == 200 and "Raised" in home.text
     listing = client.get("/api/v1/cases?per_page=100").json
     assert listing["total"] >= 25 and any(c["funded_fen"] > 0 for c in listing["items"])
+
+
+def test_demo_households_fit_their_stories() -> None:
+    """Someone living alone is a household of 1; a child never lives alone (issue 12)."""
+    import random
+
+    from faker import Faker
+
+    from marketplace.cases.anonymize import AGE_BANDS
+    from marketplace.demo.stories import HOUSEHOLDS, STORIES, case_data
+
+    assert len(HOUSEHOLDS) == len(STORIES)
+    fake, rng = Faker("zh_CN"), random.Random(2026)
+    children = set(AGE_BANDS[:3])  # 0-5, 6-11, 12-17
+    for index in range(200):
+        data = case_data(fake, rng, "421002", index)
+        if "独居" in data["summary"]:
+            assert data["household_size"] == 1, data["summary"]
+        if data["age_band"] in children:
+            assert data["household_size"] >= 2, data["summary"]
+        assert 1 <= data["household_size"] <= 6
