@@ -27,13 +27,17 @@ def test_page_lists_own_notifications_and_marks_them_read(ctx: Any, client: Any)
     assert "第一条消息" in page.text and "第二条消息" in page.text
     assert "别人的消息" not in page.text
     assert 'class="count-badge">2<' in page.text  # the bell counts the unread ones
+    assert 'aria-label="通知:2 条未读"' in page.text  # and says so to a screen reader
+    english = client.get("/notifications", headers={"Accept-Language": "en"})
+    assert 'aria-label="Notifications: 2 unread"' in english.text
 
     assert client.post("/notifications", data={}).status_code == 400  # no CSRF token
     assert len(unread(me.id)) == 2
     done = client.post("/notifications", data={"csrf_token": csrf_from(page.text)})
     assert done.status_code == 302 and done.headers["Location"].endswith("/notifications")
     assert unread(me.id) == [] and len(unread(other.id)) == 1
-    assert "count-badge" not in client.get("/notifications").text
+    after = client.get("/notifications").text
+    assert "count-badge" not in after and 'aria-label="通知"' in after
 
 
 def test_page_needs_a_signed_in_user(client: Any) -> None:
