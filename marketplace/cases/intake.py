@@ -13,6 +13,8 @@ from collections import Counter
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts import permissions
 from marketplace.accounts.models import User
@@ -33,14 +35,43 @@ def new_ref() -> str:
     return "JJN-" + "".join(secrets.choice(_REF_ALPHABET) for _ in range(8))
 
 
-def create_case(actor: User, data: dict[str, Any]) -> Case:
+def create_case(actor: User, data: dict[str, Any], form_token: str | None = None) -> Case:
     """Create a draft case from validated input (``CaseCreateSchema``).
+
+    ``form_token`` is the intake form's one-time token: when a case of the actor's organization
+    already carries it (the same form sent twice: a double click, a retried request), that case
+    is returned and nothing new is created. Two sends at the same moment meet the unique index;
+    the loser gets the winner's case.
 
     Raises:
         PermissionDenied: the actor is not a social worker of a case-owning organization.
     """
     permissions.require(permissions.can_create_case(actor))
+    if form_token:
+        earlier = _case_with_token(actor, form_token)
+        if earlier is not None:
+            return earlier
+        try:
+            with db.session.begin_nested():
+                return _new_case(actor, data, form_token)
+        except IntegrityError:
+            earlier = _case_with_token(actor, form_token)
+            # a token another organization holds is never this actor's form: no token then
+            return earlier if earlier is not None else _new_case(actor, data, None)
+    return _new_case(actor, data, None)
+
+
+def _case_with_token(actor: User, form_token: str) -> Case | None:
+    return db.session.scalar(
+        select(Case).where(
+            Case.form_token == form_token, Case.organization_id == actor.organization_id
+        )
+    )
+
+
+def _new_case(actor: User, data: dict[str, Any], form_token: str | None) -> Case:
     case = Case(
+        form_token=form_token,
         ref=new_ref(),
         organization_id=actor.organization_id,
         owner_id=actor.id,

@@ -45,6 +45,8 @@ class Case(Model):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     #: first-responder social worker (首问负责制)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: the intake form's one-time token: submitting the same form twice finds this case again
+    form_token: Mapped[str | None] = mapped_column(String(36), index=True, unique=True)
     status: Mapped[CaseStatus] = mapped_column(
         Enum(CaseStatus, name="case_status", native_enum=False, length=20, validate_strings=True),
         default=CaseStatus.draft,

@@ -3,6 +3,7 @@ page live in ``marketplace.public``)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -98,11 +99,22 @@ def new_case() -> str | Response:
         data = _load_form()
         if data is None:
             return _render_form(g.form_values, g.form_errors)
-        case = services.create_case(user, data)
+        case = services.create_case(user, data, _form_token())
         db.session.commit()
         flash(_("Draft saved. Check it, then submit it for review."), "success")
         return redirect(url_for("cases.manage", ref=case.ref))
-    return _render_form({"household_size": 1, "need-0-kind": "cash"}, {})
+    return _render_form(
+        {"household_size": 1, "need-0-kind": "cash", "form_token": str(uuid.uuid4())}, {}
+    )
+
+
+def _form_token() -> str | None:
+    """The intake form's one-time token (a UUID written into the form), if it is one."""
+    raw = request.form.get("form_token", "")
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        return None
 
 
 def _own_case(ref: str) -> Any:

@@ -149,3 +149,27 @@ def test_edit_returned_case(ctx: Any, client: Any) -> None:
     db.session.expire_all()
     case = db.session.scalar(select(Case).where(Case.ref == ref))
     assert case.summary == "老人独居,需要照护。" and len(case.need_lines) == 2
+
+
+def test_saving_the_same_intake_form_twice_creates_one_case(ctx: Any, client: Any) -> None:
+    """A double click on "Save draft" (or a retried request) sends the same form twice: the form's
+    one-time token finds the first case instead of creating a second (issue 12, bug 5)."""
+    from sqlalchemy import func, select
+
+    from marketplace.cases.models import Case
+
+    worker = make_user(Role.social_worker)
+    login(client, worker.email)
+    page = client.get("/work/cases/new").text
+    token = re.search(r'name="form_token" value="([0-9a-f-]{36})"', page).group(1)
+    data = {**FORM, "csrf_token": csrf_from(page), "form_token": token}
+    first = client.post("/work/cases/new", data=data)
+    second = client.post("/work/cases/new", data=data)
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 1
+    # a new form gets a new token, so the next case is a new one
+    again = client.get("/work/cases/new").text
+    assert token not in again
+    _post_form(client, "/work/cases/new", FORM)
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 2
