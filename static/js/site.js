@@ -1,6 +1,14 @@
 // Progressive enhancement only: every page works without JavaScript.
 (function () {
   "use strict";
+  var toggle = document.querySelector(".menu-toggle");
+  var menu = document.getElementById("site-menu");
+  if (toggle && menu) {
+    toggle.addEventListener("click", function () {
+      var open = menu.classList.toggle("open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
   document.querySelectorAll("[data-add-row]").forEach(function (button) {
     button.addEventListener("click", function () {
       var prefix = button.getAttribute("data-add-row");
