@@ -122,9 +122,9 @@ def test_submit_refused_with_clear_message_when_payout_unpaid(ctx: Any, client: 
         data={"csrf_token": csrf_from(page.text)},
         headers={"Accept-Language": "en"},
     )
-    assert refused.status_code == 409
-    follow = client.get(f"/work/cases/{ref}", headers={"Accept-Language": "en"})
-    assert "not paid yet" in follow.text
+    # issue 12 bug 2: the refusal is the case page with its message, not a redirect with a 409
+    assert refused.status_code == 409 and "Location" not in refused.headers
+    assert "not paid yet" in refused.text
     assert db.session.scalar(select(Case.status).where(Case.ref == ref)) == "draft"
 
 
