@@ -149,3 +149,21 @@ def test_edit_returned_case(ctx: Any, client: Any) -> None:
     db.session.expire_all()
     case = db.session.scalar(select(Case).where(Case.ref == ref))
     assert case.summary == "老人独居,需要照护。" and len(case.need_lines) == 2
+
+
+def test_a_future_date_shows_its_message_as_one_element(ctx: Any, client: Any) -> None:
+    """Issue 12 bug 3: the message was drawn one character per ``<p role="alert">``."""
+    login(client, make_user(Role.social_worker).email)
+    data = dict(FORM, **{"consent_recorded_on": "2999-01-01", "payout-0-paid_on": "2999-01-01"})
+    for language, message in (("en", "This date is in the future."), ("zh-CN", None)):
+        token = csrf_from(client.get("/work/cases/new").text)
+        response = client.post(
+            "/work/cases/new",
+            data={**data, "csrf_token": token},
+            headers={"Accept-Language": language},
+        )
+        alerts = re.findall(r'<p class="field-error" role="alert">([^<]*)</p>', response.text)
+        assert len(alerts) == 2, alerts
+        assert all(len(alert) > 3 for alert in alerts), alerts
+        if message:
+            assert alerts == [message, message]
