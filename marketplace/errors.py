@@ -153,9 +153,22 @@ def json_error_response(error: HTTPException) -> Any:
     return response
 
 
+def _drop_failed_transaction() -> None:
+    """Roll the session back before an error page renders: the page loads the signed-in user and
+    the notification bell, which on a failed session raise ``PendingRollbackError``."""
+    from flask import current_app
+
+    db = current_app.extensions["sqlalchemy"]  # not imported: extensions import this module
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001, S110 - the connection is gone; the pool replaces it
+        pass
+
+
 def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError) -> Any:
+        _drop_failed_transaction()
         if wants_json():
             return error_body(error.status, str(error.message), error.details, error.code)
         return render_template(
@@ -166,6 +179,7 @@ def register_errorhandlers(app: Flask) -> None:
     def handle_http_error(error: HTTPException) -> Any:
         if error.response is not None:  # a ready answer (e.g. the sign-in lock page)
             return error.response
+        _drop_failed_transaction()
         if wants_json():
             return json_error_response(error)
         status = error.code or 500
@@ -181,6 +195,7 @@ def register_errorhandlers(app: Flask) -> None:
         if isinstance(error, HTTPException):
             return handle_http_error(error)
         log.exception("unhandled error", extra={"path": request.path})
+        _drop_failed_transaction()
         message = _("Something went wrong on our side. Nothing was changed.")
         if wants_json():
             return error_body(500, message)
@@ -193,16 +208,11 @@ def handle_unavailable(error: Exception) -> Any:
     Nothing here may touch the database: the signed-in user is not loaded (the page renders as
     for a visitor) and the failed transaction is dropped.
     """
-    from flask import current_app, g
+    from flask import g
     from flask_login import AnonymousUserMixin
 
-    db = current_app.extensions["sqlalchemy"]  # not imported: extensions import this module
-
     log.warning("backing service unavailable: %s", type(error).__name__)
-    try:
-        db.session.rollback()
-    except Exception:  # noqa: BLE001, S110 - the connection is gone; the pool replaces it
-        pass
+    _drop_failed_transaction()
     if "_login_user" not in g:
         g._login_user = AnonymousUserMixin()
     message = _("The service is briefly unavailable. Please try again in a minute.")

@@ -100,6 +100,11 @@ class IsolatedClient(FlaskClient):
     def open(self, *args: Any, **kwargs: Any) -> Any:
         with self.application.app_context():
             response = super().open(*args, **kwargs)
+        # browsers do not follow a redirect answered with a 4xx (issue 12 bug 2)
+        assert not (400 <= response.status_code < 500 and "Location" in response.headers), (
+            response.status_code,
+            response.headers["Location"],
+        )
         if has_app_context() and db.session.registry.has():
             db.session.rollback()
         return response

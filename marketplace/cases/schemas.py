@@ -27,7 +27,8 @@ from marketplace.schemas_base import Schema, money, one_of, text
 
 def _not_future(value: date) -> None:
     if value > local_today():
-        raise ValidationError(_l("This date is in the future."))
+        # a list: a field validator's lone lazy message (not a str) is spread into characters
+        raise ValidationError([_l("This date is in the future.")])
 
 
 MAX_HOUSEHOLD_MEMBERS = 20

@@ -145,7 +145,10 @@ def edit_case(ref: str) -> str | Response:
 @bp.get("/work/cases/<ref>")
 @login_required
 def manage(ref: str) -> str:
-    case = _own_case(ref)
+    return _manage_page(_own_case(ref))
+
+
+def _manage_page(case: Case) -> str:
     return render_template(
         "cases/manage.html",
         case=case,
@@ -173,7 +176,9 @@ def view_private(ref: str) -> str:
     return render_template("cases/private.html", case=case, private=private)
 
 
-def _action(ref: str, fn: Any, done: str) -> Response:
+def _action(ref: str, fn: Any, done: str) -> Response | tuple[str, int]:
+    """A refusal shows the case page with its messages (status 409): browsers do not follow a
+    redirect answered with a 4xx, so a redirect here drew a bare "Redirecting..." page."""
     case = _own_case(ref)
     if not CsrfForm().validate_on_submit():
         abort(400)
@@ -184,7 +189,7 @@ def _action(ref: str, fn: Any, done: str) -> Response:
         flash(str(exc.message), "error")
         for problem in exc.details.get("problems", [])[1:]:
             flash(problem, "error")
-        return redirect(url_for("cases.manage", ref=ref)), 409  # type: ignore[return-value]
+        return _manage_page(case), 409
     db.session.commit()
     flash(done, "success")
     return redirect(url_for("cases.manage", ref=ref))
@@ -192,13 +197,13 @@ def _action(ref: str, fn: Any, done: str) -> Response:
 
 @bp.post("/work/cases/<ref>/submit")
 @login_required
-def submit(ref: str) -> Response:
+def submit(ref: str) -> Response | tuple[str, int]:
     return _action(ref, lambda c: services.submit_case(current_user, c), _("Submitted for review."))
 
 
 @bp.post("/work/cases/<ref>/withdraw")
 @login_required
-def withdraw(ref: str) -> Response:
+def withdraw(ref: str) -> Response | tuple[str, int]:
     reason = request.form.get("reason", "")[:500]
     return _action(
         ref, lambda c: services.withdraw_case(current_user, c, reason), _("Case withdrawn.")

@@ -26,6 +26,7 @@ from marketplace.donors.queries import available_fen
 from marketplace.donors.rule_pledges import rule_class_for
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
+from marketplace.money import MAX_FEN
 from marketplace.state_machine import compare_and_set
 
 MIN_PLEDGE_FEN = 100  # 1 yuan
@@ -128,6 +129,10 @@ def _check_pledger(donor: User, amount_fen: int) -> None:
         raise PermissionDenied(_l("Only donors and company staff can pledge."))
     if amount_fen < MIN_PLEDGE_FEN:
         raise ValidationFailed(_l("The smallest gift is 1 yuan."), {"amount_fen": ["too small"]})
+    if amount_fen > MAX_FEN:  # the fund deposit form reaches here without a schema
+        raise ValidationFailed(
+            _l("Amounts run from 1 fen to 10,000,000 yuan."), {"amount_fen": ["too large"]}
+        )
 
 
 def _yuan(fen: int) -> str:

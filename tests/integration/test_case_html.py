@@ -122,9 +122,9 @@ def test_submit_refused_with_clear_message_when_payout_unpaid(ctx: Any, client: 
         data={"csrf_token": csrf_from(page.text)},
         headers={"Accept-Language": "en"},
     )
-    assert refused.status_code == 409
-    follow = client.get(f"/work/cases/{ref}", headers={"Accept-Language": "en"})
-    assert "not paid yet" in follow.text
+    # issue 12 bug 2: the refusal is the case page with its message, not a redirect with a 409
+    assert refused.status_code == 409 and "Location" not in refused.headers
+    assert "not paid yet" in refused.text
     assert db.session.scalar(select(Case.status).where(Case.ref == ref)) == "draft"
 
 
@@ -173,3 +173,21 @@ def test_saving_the_same_intake_form_twice_creates_one_case(ctx: Any, client: An
     assert token not in again
     _post_form(client, "/work/cases/new", FORM)
     assert db.session.scalar(select(func.count()).select_from(Case)) == 2
+
+
+def test_a_future_date_shows_its_message_as_one_element(ctx: Any, client: Any) -> None:
+    """Issue 12 bug 3: the message was drawn one character per ``<p role="alert">``."""
+    login(client, make_user(Role.social_worker).email)
+    data = dict(FORM, **{"consent_recorded_on": "2999-01-01", "payout-0-paid_on": "2999-01-01"})
+    for language, message in (("en", "This date is in the future."), ("zh-CN", None)):
+        token = csrf_from(client.get("/work/cases/new").text)
+        response = client.post(
+            "/work/cases/new",
+            data={**data, "csrf_token": token},
+            headers={"Accept-Language": language},
+        )
+        alerts = re.findall(r'<p class="field-error" role="alert">([^<]*)</p>', response.text)
+        assert len(alerts) == 2, alerts
+        assert all(len(alert) > 3 for alert in alerts), alerts
+        if message:
+            assert alerts == [message, message]

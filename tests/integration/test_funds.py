@@ -170,3 +170,22 @@ def test_company_creates_fund_and_pays_in_through_checkout(ctx: Any, client: Any
     other = make_user(Role.company_staff, OrgKind.company, "别的公司")
     login(client, other.email)
     assert client.get(detail_url).status_code == 404
+
+
+def test_paying_more_than_the_limit_into_a_fund_shows_the_form_with_its_message(
+    ctx: Any, client: Any
+) -> None:
+    """Issue 12 bug 1: ¥100,000,001 into a fund was a 500 (the deposit path had no upper limit)."""
+    staff = make_user(Role.company_staff, OrgKind.company, "荆楚爱心企业")
+    fund = funds.create_fund(staff, {"name": "助学基金", "budget_fen": 5_000_000})
+    db.session.commit()
+    login(client, staff.email)
+    page = client.get(f"/company/funds/{fund.id}")
+    response = client.post(
+        f"/company/funds/{fund.id}",
+        data={"amount": "100000001", "csrf_token": csrf_from(page.text)},
+        headers={"Accept-Language": "en"},
+    )
+    assert response.status_code == 200
+    assert "Amounts run from 1 fen to 10,000,000 yuan." in response.text
+    assert 'name="amount"' in response.text
