@@ -163,15 +163,19 @@ def test_decline_needs_reason_and_answers_once(ctx: Any, client: Any) -> None:
 
 
 def test_capacity_and_overdue_job(ctx: Any, client: Any) -> None:
-    case, worker = _published(client)
     staff, _, project_id = _ngo(client)
     project = services.get_project(project_id)
-    line = next(n for n in case.need_lines if n.kind == "service")
-    first = services.refer(worker, case, line, project, 6)
-    services.refer(worker, case, line, project, 6)
-    services.refer(worker, case, line, project, 6)
+    referred = []
+    for _ in range(4):  # four cases, each with a service need of 6 units
+        case, worker = _published(client)
+        line = next(n for n in case.need_lines if n.kind == "service")
+        referred.append((worker, case, line))
+    first = services.refer(*referred[0], project, 6)
+    worker = referred[0][0]
+    services.refer(*referred[1], project, 6)
+    services.refer(*referred[2], project, 6)
     with pytest.raises(Conflict):  # 18 of 20 used
-        services.refer(worker, case, line, project, 6)
+        services.refer(*referred[3], project, 6)
     first.due_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     runner = ctx.test_cli_runner()
@@ -228,3 +232,38 @@ def test_a_referral_to_a_project_that_does_not_fit_is_refused(ctx: Any, client: 
     )
     assert "该项目不适用于这项需求" in sent.text
     assert db.session.scalar(select(func.count()).select_from(Referral)) == 0
+
+
+def test_referrals_never_exceed_the_need_lines_units(ctx: Any, client: Any) -> None:
+    """Issue 12 bug 8: a need of 6 sessions could be referred to two NGOs (12 sessions).
+    Declined and overdue referrals give their units back."""
+    case, worker = _published(client)
+    staff, _, project_id = _ngo(client)
+    other = make_user(Role.ngo_staff, OrgKind.ngo, "另一家社工机构")
+    second = client.post("/api/v1/projects", json=PROJECT, headers=token_for(other)).json["id"]
+    line = next(n for n in case.need_lines if n.kind == "service")
+    first = services.refer(worker, case, line, services.get_project(project_id), 4)
+    with pytest.raises(Conflict) as refused:
+        services.refer(worker, case, line, services.get_project(second), 3)
+    assert refused.value.status == 409 and refused.value.code == "referrals_exceed_need"
+    assert refused.value.details == {"units": 3, "units_left": 2, "need_units": 6}
+    services.decide_referral(staff, first, accept=False, reason="本月名额已满")
+    services.refer(worker, case, line, services.get_project(second), 6)  # the 4 came back
+    db.session.commit()
+    login(client, worker.email)
+    page = client.get(f"/work/cases/{case.ref}")
+    sent = client.post(
+        f"/work/cases/{case.ref}/referrals",
+        data={
+            "need_line_id": line.id,
+            "project_id": project_id,
+            "units": 1,
+            "csrf_token": csrf_from(page.text),
+        },
+        follow_redirects=True,
+    )
+    assert "这项需求只剩 0 个单位可转介" in sent.text
+    assert (
+        db.session.scalar(select(func.sum(Referral.units)).where(Referral.status != "declined"))
+        == 6
+    )
