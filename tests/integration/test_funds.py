@@ -170,3 +170,18 @@ def test_company_creates_fund_and_pays_in_through_checkout(ctx: Any, client: Any
     other = make_user(Role.company_staff, OrgKind.company, "别的公司")
     login(client, other.email)
     assert client.get(detail_url).status_code == 404
+
+
+def test_fund_form_marks_bad_fields(ctx: Any, client: Any) -> None:
+    """Issue 12 bug 7: the company fund form showed messages but left the fields unmarked."""
+    staff = make_user(Role.company_staff, OrgKind.company, "荆楚爱心企业")
+    login(client, staff.email)
+    page = client.get("/company/funds")
+    bad = client.post(
+        "/company/funds",
+        data={"name": "", "budget": "abc", "region": "4210", "csrf_token": csrf_from(page.text)},
+    )
+    assert bad.status_code == 200
+    assert 'name="name" value="" maxlength="100" aria-invalid="true">' in bad.text
+    assert 'name="budget" value="abc" inputmode="decimal" aria-invalid="true">' in bad.text
+    assert 'placeholder="4210">' in bad.text  # the good region is not marked

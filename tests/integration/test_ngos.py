@@ -267,3 +267,27 @@ def test_referrals_never_exceed_the_need_lines_units(ctx: Any, client: Any) -> N
         db.session.scalar(select(func.sum(Referral.units)).where(Referral.status != "declined"))
         == 6
     )
+
+
+def test_project_form_marks_bad_fields_and_speaks_chinese(ctx: Any, client: Any) -> None:
+    """Issue 12 bug 7: no category drew the untranslated "Length must be between 1 and 12.",
+    and the bad fields carried no aria-invalid."""
+    staff = make_user(Role.ngo_staff, OrgKind.ngo, "心灵港湾")
+    login(client, staff.email)
+    zh = {"Accept-Language": "zh-CN"}
+    page = client.get("/ngo/projects/new", headers=zh)
+    sent = client.post(
+        "/ngo/projects/new",
+        data={
+            "name": "",
+            "kind": "service",
+            "monthly_units": "5",
+            "csrf_token": csrf_from(page.text),
+        },
+        headers=zh,
+    )
+    assert sent.status_code == 200
+    assert "请选择 1 至 12 个类别。" in sent.text and "Length must be" not in sent.text
+    assert '<input name="name" maxlength="100" value="" aria-invalid="true">' in sent.text
+    assert 'aria-label="类别" aria-invalid="true"' in sent.text
+    assert 'name="monthly_units" inputmode="numeric" value="5">' in sent.text  # a good field
