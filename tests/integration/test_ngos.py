@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.accounts.models import OrgKind, Role
+from marketplace.accounts.models import OrgKind, Role, User
 from marketplace.audit.models import AuditEvent
-from marketplace.cases.models import Case
+from marketplace.cases.models import Case, NeedLine
 from marketplace.db_types import utcnow
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.extensions import db
@@ -291,3 +292,38 @@ def test_project_form_marks_bad_fields_and_speaks_chinese(ctx: Any, client: Any)
     assert '<input name="name" maxlength="100" value="" aria-invalid="true">' in sent.text
     assert 'aria-label="类别" aria-invalid="true"' in sent.text
     assert 'name="monthly_units" inputmode="numeric" value="5">' in sent.text  # a good field
+
+
+def test_two_referrals_racing_for_the_same_units_one_wins(ctx: Any, client: Any, app: Any) -> None:
+    """The need line's row lock: two social workers' requests referring all 6 units of one
+    line to two NGOs at the same moment refer it once (PostgreSQL; SQLite has no row locks)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("real concurrency needs PostgreSQL")
+    case, worker = _published(client)
+    _, _, first = _ngo(client)
+    other = make_user(Role.ngo_staff, OrgKind.ngo, "另一家社工机构")
+    second = client.post("/api/v1/projects", json=PROJECT, headers=token_for(other)).json["id"]
+    line_id = next(n.id for n in case.need_lines if n.kind == "service")
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def contend(project_id: int) -> None:
+        with app.app_context():
+            actor, mine = db.session.get(User, worker.id), db.session.get(Case, case.id)
+            line, project = db.session.get(NeedLine, line_id), services.get_project(project_id)
+            barrier.wait(timeout=30)
+            try:
+                services.refer(actor, mine, line, project, 6)
+                db.session.commit()
+                outcomes.append("referred")
+            except Conflict:
+                db.session.rollback()
+                outcomes.append("refused")
+
+    threads = [threading.Thread(target=contend, args=(p,)) for p in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["referred", "refused"]
+    assert db.session.scalar(select(func.sum(Referral.units))) == 6
