@@ -66,6 +66,6 @@ format: install
 	$(BIN)/ruff check --fix .
 
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o messages.pot .
 	$(BIN)/pybabel update -i messages.pot -d marketplace/translations
 	$(BIN)/pybabel compile -d marketplace/translations

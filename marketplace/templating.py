@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask, request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 
 from marketplace.accounts import permissions
@@ -16,7 +17,7 @@ from marketplace.i18n import LANGUAGE_NAMES, current_language, format_fen, forma
 
 PLEDGE_STATUS_LABELS = {
     "pending": _l("Awaiting payment"),
-    "paid": _l("Paid"),
+    "paid": lazy_pgettext("pledge", "Paid"),  # 已支付; a payout's "Paid" is 已发放
     "expired": _l("Expired"),
     "cancelled": _l("Cancelled"),
     "failed": _l("Payment failed"),

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from marketplace.accounts import services, throttle
+from marketplace.accounts import permissions, services, throttle
 from marketplace.accounts.forms import LoginForm, RegisterForm, SettingsForm
 from marketplace.accounts.models import Role
 from marketplace.errors import DomainError
@@ -51,10 +51,18 @@ def login() -> str | Response:
 
 
 def _home_for(user: services.User) -> str:
-    if user.role == Role.social_worker:
+    """The page a user lands on after signing in: one they may see, by role and organization
+    kind (the same checks the pages themselves make)."""
+    if permissions.can_create_case(user):
         return url_for("cases.dashboard")
-    if user.role == Role.reviewer:
+    if permissions.can_review_cases(user):
         return url_for("cases.review_queue")
+    if permissions.is_custodian_reviewer(user):
+        return url_for("disbursements.queue")
+    if user.role == Role.ngo_staff:
+        return url_for("ngos.dashboard")
+    if user.role == Role.company_staff:
+        return url_for("donors.company_funds")
     return url_for("public.index")
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.accounts import permissions
 from marketplace.accounts.models import Role, User
@@ -63,6 +63,18 @@ def refer(actor: User, case: Case, line: NeedLine, project: Project, units: int)
         raise Conflict(
             _l("The project has no capacity left this month."), {"units_left": units_left(project)}
         )
+    _lock_line(line)
+    left = (line.units or 0) - referred_units(line)
+    if units > left:
+        raise Conflict(
+            _l(
+                "This need has %(left)d units left to refer: referrals cannot exceed what it "
+                "asks for.",
+                left=max(left, 0),
+            ),
+            {"units": units, "units_left": max(left, 0), "need_units": line.units},
+            code="referrals_exceed_need",
+        )
     referral = Referral(
         case_id=case.id,
         need_line_id=line.id,
@@ -82,6 +94,29 @@ def refer(actor: User, case: Case, line: NeedLine, project: Project, units: int)
             f"/ngo/referrals/{referral.id}",
         )
     return referral
+
+
+#: referrals that hold a need line's units (a declined or overdue referral gives them back)
+LIVE_REFERRAL_STATUSES = (ReferralStatus.pending, ReferralStatus.accepted, ReferralStatus.delivered)
+
+
+def referred_units(line: NeedLine) -> int:
+    """Units of ``line`` that its live referrals hold."""
+    return int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(Referral.units), 0)).where(
+                Referral.need_line_id == line.id, Referral.status.in_(LIVE_REFERRAL_STATUSES)
+            )
+        )
+        or 0
+    )
+
+
+def _lock_line(line: NeedLine) -> None:
+    """Lock the need line's row (on PostgreSQL; as ``disbursements`` locks a case's row) so
+    that two referrals of one line are counted one after the other and cannot both take its
+    last units. SQLite, one process for the demo, has no row locks."""
+    db.session.execute(select(NeedLine.id).where(NeedLine.id == line.id).with_for_update())
 
 
 def _ngo_staff(org_id: int) -> list[User]:

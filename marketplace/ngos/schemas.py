@@ -16,7 +16,11 @@ class ProjectCreateSchema(Schema):
     name = text(100, required=True, min_len=1)
     description = text(2000, load_default="")
     kind = one_of(("money", "service", "both"), required=True)
-    categories = fields.List(one_of(CATEGORIES), required=True, validate=validate.Length(1, 12))
+    categories = fields.List(
+        one_of(CATEGORIES),
+        required=True,
+        validate=validate.Length(1, 12, error=_l("Choose one to twelve categories.")),
+    )
     regions = fields.List(
         fields.String(
             validate=validate.Regexp(r"^\d{2,6}$", error=_l("Use region code prefixes."))

@@ -189,3 +189,18 @@ def test_paying_more_than_the_limit_into_a_fund_shows_the_form_with_its_message(
     assert response.status_code == 200
     assert "Amounts run from 1 fen to 10,000,000 yuan." in response.text
     assert 'name="amount"' in response.text
+
+
+def test_fund_form_marks_bad_fields(ctx: Any, client: Any) -> None:
+    """Issue 12 bug 7: the company fund form showed messages but left the fields unmarked."""
+    staff = make_user(Role.company_staff, OrgKind.company, "荆楚爱心企业")
+    login(client, staff.email)
+    page = client.get("/company/funds")
+    bad = client.post(
+        "/company/funds",
+        data={"name": "", "budget": "abc", "region": "4210", "csrf_token": csrf_from(page.text)},
+    )
+    assert bad.status_code == 200
+    assert 'name="name" value="" maxlength="100" aria-invalid="true">' in bad.text
+    assert 'name="budget" value="abc" inputmode="decimal" aria-invalid="true">' in bad.text
+    assert 'placeholder="4210">' in bad.text  # the good region is not marked

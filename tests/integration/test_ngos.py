@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.accounts.models import OrgKind, Role
+from marketplace.accounts.models import OrgKind, Role, User
 from marketplace.audit.models import AuditEvent
-from marketplace.cases.models import Case
+from marketplace.cases.models import Case, NeedLine
 from marketplace.db_types import utcnow
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.extensions import db
@@ -163,15 +164,19 @@ def test_decline_needs_reason_and_answers_once(ctx: Any, client: Any) -> None:
 
 
 def test_capacity_and_overdue_job(ctx: Any, client: Any) -> None:
-    case, worker = _published(client)
     staff, _, project_id = _ngo(client)
     project = services.get_project(project_id)
-    line = next(n for n in case.need_lines if n.kind == "service")
-    first = services.refer(worker, case, line, project, 6)
-    services.refer(worker, case, line, project, 6)
-    services.refer(worker, case, line, project, 6)
+    referred = []
+    for _ in range(4):  # four cases, each with a service need of 6 units
+        case, worker = _published(client)
+        line = next(n for n in case.need_lines if n.kind == "service")
+        referred.append((worker, case, line))
+    first = services.refer(*referred[0], project, 6)
+    worker = referred[0][0]
+    services.refer(*referred[1], project, 6)
+    services.refer(*referred[2], project, 6)
     with pytest.raises(Conflict):  # 18 of 20 used
-        services.refer(worker, case, line, project, 6)
+        services.refer(*referred[3], project, 6)
     first.due_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     runner = ctx.test_cli_runner()
@@ -228,3 +233,97 @@ def test_a_referral_to_a_project_that_does_not_fit_is_refused(ctx: Any, client: 
     )
     assert "该项目不适用于这项需求" in sent.text
     assert db.session.scalar(select(func.count()).select_from(Referral)) == 0
+
+
+def test_referrals_never_exceed_the_need_lines_units(ctx: Any, client: Any) -> None:
+    """Issue 12 bug 8: a need of 6 sessions could be referred to two NGOs (12 sessions).
+    Declined and overdue referrals give their units back."""
+    case, worker = _published(client)
+    staff, _, project_id = _ngo(client)
+    other = make_user(Role.ngo_staff, OrgKind.ngo, "另一家社工机构")
+    second = client.post("/api/v1/projects", json=PROJECT, headers=token_for(other)).json["id"]
+    line = next(n for n in case.need_lines if n.kind == "service")
+    first = services.refer(worker, case, line, services.get_project(project_id), 4)
+    with pytest.raises(Conflict) as refused:
+        services.refer(worker, case, line, services.get_project(second), 3)
+    assert refused.value.status == 409 and refused.value.code == "referrals_exceed_need"
+    assert refused.value.details == {"units": 3, "units_left": 2, "need_units": 6}
+    services.decide_referral(staff, first, accept=False, reason="本月名额已满")
+    services.refer(worker, case, line, services.get_project(second), 6)  # the 4 came back
+    db.session.commit()
+    login(client, worker.email)
+    page = client.get(f"/work/cases/{case.ref}")
+    sent = client.post(
+        f"/work/cases/{case.ref}/referrals",
+        data={
+            "need_line_id": line.id,
+            "project_id": project_id,
+            "units": 1,
+            "csrf_token": csrf_from(page.text),
+        },
+        follow_redirects=True,
+    )
+    assert "这项需求只剩 0 个单位可转介" in sent.text
+    assert (
+        db.session.scalar(select(func.sum(Referral.units)).where(Referral.status != "declined"))
+        == 6
+    )
+
+
+def test_project_form_marks_bad_fields_and_speaks_chinese(ctx: Any, client: Any) -> None:
+    """Issue 12 bug 7: no category drew the untranslated "Length must be between 1 and 12.",
+    and the bad fields carried no aria-invalid."""
+    staff = make_user(Role.ngo_staff, OrgKind.ngo, "心灵港湾")
+    login(client, staff.email)
+    zh = {"Accept-Language": "zh-CN"}
+    page = client.get("/ngo/projects/new", headers=zh)
+    sent = client.post(
+        "/ngo/projects/new",
+        data={
+            "name": "",
+            "kind": "service",
+            "monthly_units": "5",
+            "csrf_token": csrf_from(page.text),
+        },
+        headers=zh,
+    )
+    assert sent.status_code == 200
+    assert "请选择 1 至 12 个类别。" in sent.text and "Length must be" not in sent.text
+    assert '<input name="name" maxlength="100" value="" aria-invalid="true">' in sent.text
+    assert 'aria-label="类别" aria-invalid="true"' in sent.text
+    assert 'name="monthly_units" inputmode="numeric" value="5">' in sent.text  # a good field
+
+
+def test_two_referrals_racing_for_the_same_units_one_wins(ctx: Any, client: Any, app: Any) -> None:
+    """The need line's row lock: two social workers' requests referring all 6 units of one
+    line to two NGOs at the same moment refer it once (PostgreSQL; SQLite has no row locks)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("real concurrency needs PostgreSQL")
+    case, worker = _published(client)
+    _, _, first = _ngo(client)
+    other = make_user(Role.ngo_staff, OrgKind.ngo, "另一家社工机构")
+    second = client.post("/api/v1/projects", json=PROJECT, headers=token_for(other)).json["id"]
+    line_id = next(n.id for n in case.need_lines if n.kind == "service")
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def contend(project_id: int) -> None:
+        with app.app_context():
+            actor, mine = db.session.get(User, worker.id), db.session.get(Case, case.id)
+            line, project = db.session.get(NeedLine, line_id), services.get_project(project_id)
+            barrier.wait(timeout=30)
+            try:
+                services.refer(actor, mine, line, project, 6)
+                db.session.commit()
+                outcomes.append("referred")
+            except Conflict:
+                db.session.rollback()
+                outcomes.append("refused")
+
+    threads = [threading.Thread(target=contend, args=(p,)) for p in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["referred", "refused"]
+    assert db.session.scalar(select(func.sum(Referral.units))) == 6

@@ -5,8 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from babel.messages.pofile import read_po
+from flask import render_template_string
+
+from marketplace.accounts.models import OrgKind, Role
+from tests.conftest import login, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
 PO = ROOT / "marketplace/translations/zh_Hans_CN/LC_MESSAGES/messages.po"
@@ -26,6 +31,8 @@ def test_catalog_covers_every_marked_string(tmp_path: Path) -> None:
             "_l",
             "-k",
             "lazy_gettext",
+            "-k",
+            "lazy_pgettext:1c,2",
             "--ignore-dirs=.venv tests",
             "-o",
             str(pot),
@@ -56,7 +63,25 @@ def test_compiled_catalog_is_current() -> None:
     from babel.messages.mofile import read_mo
 
     with PO.open("rb") as fh:
-        po = {_key(m.id): _key(m.string) for m in read_po(fh) if m.id and not m.fuzzy}
+        po = {(m.context, *_key(m.id)): _key(m.string) for m in read_po(fh) if m.id and not m.fuzzy}
     with PO.with_suffix(".mo").open("rb") as fh:
-        mo = {_key(m.id): _key(m.string) for m in read_mo(fh) if m.id}
+        mo = {(m.context, *_key(m.id)): _key(m.string) for m in read_mo(fh) if m.id}
     assert mo == po, "run: pybabel compile -d marketplace/translations"
+
+
+def test_a_word_reads_as_what_it_names_in_chinese(ctx: Any, client: Any) -> None:
+    """Issue 12 bug 7: a pledge's "Paid" read 已发放 (disbursed) and a fund's or project's
+    "Name" read 姓名 (a person's name). Payouts stay 已发放 and people keep 姓名."""
+    zh = {"Accept-Language": "zh-CN"}
+    with ctx.test_request_context(headers=zh):
+        shown = render_template_string(
+            '{{ "paid"|pledge_status }} {{ pgettext("pledge", "Paid") }} '
+            '{{ "paid"|payout_status }} {{ "paid"|disbursement_status }} {{ "name"|scrub_kind }}'
+        )
+    assert shown.split() == ["已支付", "已支付", "已发放", "已发放", "姓名"]
+    ngo = make_user(Role.ngo_staff, OrgKind.ngo)
+    company = make_user(Role.company_staff, OrgKind.company)
+    for user, url in ((ngo, "/ngo/projects/new"), (company, "/company/funds")):
+        login(client, user.email)
+        page = client.get(url, headers=zh).text
+        assert "名称 *" in page and "姓名" not in page

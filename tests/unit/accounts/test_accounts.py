@@ -144,3 +144,21 @@ def test_open_redirect_refused(client: Any) -> None:
         },
     )
     assert response.headers["Location"] == "/"
+
+
+_ROLE_ORG_PAIRS = [(Role.donor, None)] + [
+    (role, kind)
+    for kind, roles in sorted(services.ROLES_BY_ORG_KIND.items())
+    for role in sorted(roles)
+]
+
+
+@pytest.mark.parametrize(("role", "kind"), _ROLE_ORG_PAIRS, ids=lambda v: str(v))
+def test_every_role_lands_on_a_page_it_may_see(
+    client: Any, ctx: Any, role: Role, kind: OrgKind | None
+) -> None:
+    """Issue 12 bug 6: a custodian reviewer landed on a 403 page at every login."""
+    user = make_user(role, kind)
+    response = login(client, user.email)
+    assert response.status_code == 302
+    assert client.get(response.headers["Location"]).status_code == 200
