@@ -1,6 +1,7 @@
 // Progressive enhancement only: every page works without JavaScript.
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
   var toggle = document.querySelector(".menu-toggle");
   var menu = document.getElementById("site-menu");
   if (toggle && menu) {
