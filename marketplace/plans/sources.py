@@ -87,16 +87,13 @@ def _need(case: Case, line: NeedLine, amount: int, units: int | None) -> Need:
 
 
 def _referred_units(case: Case) -> dict[int, int]:
-    from marketplace.ngos.models import Referral, ReferralStatus
+    """Units each service line's live referrals hold (the statuses ``ngos.referrals`` counts)."""
+    from marketplace.ngos.models import Referral
+    from marketplace.ngos.referrals import LIVE_REFERRAL_STATUSES
 
     rows = db.session.execute(
         select(Referral.need_line_id, func.sum(Referral.units))
-        .where(
-            Referral.case_id == case.id,
-            Referral.status.in_(
-                (ReferralStatus.pending, ReferralStatus.accepted, ReferralStatus.delivered)
-            ),
-        )
+        .where(Referral.case_id == case.id, Referral.status.in_(LIVE_REFERRAL_STATUSES))
         .group_by(Referral.need_line_id)
     ).all()
     return {line: int(units) for line, units in rows}
