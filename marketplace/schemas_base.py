@@ -28,7 +28,41 @@ _MESSAGES = {
     "Number too large.": _l("Number too large."),
     "Not a valid number.": _l("Enter a number."),
     "Invalid value.": _l("Invalid value."),
+    "String does not match expected pattern.": _l("This value is not in the expected format."),
 }
+
+#: marshmallow's built-in messages that carry numbers (validate.Length, validate.Range): the
+#: English pattern -> a translatable message taking the same named numbers
+_PATTERNS = [
+    (
+        re.compile(r"^Length must be between (?P<min>\d+) and (?P<max>\d+)\.$"),
+        _l("Length must be between %(min)s and %(max)s."),
+    ),
+    (
+        re.compile(r"^Longer than maximum length (?P<max>\d+)\.$"),
+        _l("At most %(max)s characters or items."),
+    ),
+    (
+        re.compile(r"^Shorter than minimum length (?P<min>\d+)\.$"),
+        _l("At least %(min)s characters or items."),
+    ),
+    (re.compile(r"^Length must be (?P<equal>\d+)\.$"), _l("Length must be %(equal)s.")),
+    (
+        re.compile(
+            r"^Must be greater than or equal to (?P<min>\S+) and less than or equal to "
+            r"(?P<max>\S+)\.$"
+        ),
+        _l("Enter a value from %(min)s to %(max)s."),
+    ),
+    (
+        re.compile(r"^Must be greater than or equal to (?P<min>\S+)\.$"),
+        _l("Enter a value of at least %(min)s."),
+    ),
+    (
+        re.compile(r"^Must be less than or equal to (?P<max>\S+)\.$"),
+        _l("Enter a value of at most %(max)s."),
+    ),
+]
 
 
 #: C0 controls except tab, line feed and carriage return; DEL; C1 controls; lone surrogates (not
@@ -97,6 +131,10 @@ def translate_messages(messages: Any) -> Any:
         return [translate_messages(m) for m in messages]
     if isinstance(messages, str) and messages in _MESSAGES:
         return str(_MESSAGES[messages])
+    if isinstance(messages, str):
+        for pattern, message in _PATTERNS:
+            if found := pattern.match(messages):
+                return str(message) % found.groupdict()
     return str(messages) if messages is not None else messages
 
 

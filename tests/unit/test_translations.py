@@ -85,3 +85,34 @@ def test_a_word_reads_as_what_it_names_in_chinese(ctx: Any, client: Any) -> None
         login(client, user.email)
         page = client.get(url, headers=zh).text
         assert "名称 *" in page and "姓名" not in page
+
+
+def test_marshmallow_messages_with_numbers_are_translated(ctx: Any) -> None:
+    """Issue 12 bug 7: "Length must be between 1 and 12." showed in English on Chinese pages.
+    marshmallow's messages that carry numbers are matched by pattern and keep their numbers."""
+    from flask_babel import refresh
+    from marshmallow import Schema, ValidationError, fields, validate
+
+    from marketplace.schemas_base import translate_messages
+
+    class Sample(Schema):
+        code = fields.String(validate=validate.Length(1, 12))
+        regions = fields.List(fields.String(), validate=validate.Length(max=2))
+        size = fields.Integer(validate=validate.Range(1, 30))
+
+    try:
+        Sample().load({"code": "", "regions": ["1", "2", "3"], "size": 31})
+    except ValidationError as exc:
+        raw = exc.messages
+    with ctx.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        zh = translate_messages(raw)
+    with ctx.test_request_context(headers={"Accept-Language": "en"}):
+        refresh()  # the locale is cached on the app context the ctx fixture keeps open
+        en = translate_messages(raw)
+    assert zh == {
+        "code": ["长度须在 1 至 12 之间。"],
+        "regions": ["最多 2 个字符或条目。"],
+        "size": ["请输入 1 至 30 之间的数值。"],
+    }
+    assert en["code"] == ["Length must be between 1 and 12."]
+    assert en["size"] == ["Enter a value from 1 to 30."]
