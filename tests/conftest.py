@@ -220,3 +220,15 @@ def case_payload(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def company_fund_page(client: FlaskClient) -> tuple[Any, str]:
+    """A company (荆楚爱心企业) with a ¥50,000 fund, its staff signed in on the fund's page.
+    Returns the fund and the page's HTML (for its CSRF token)."""
+    from marketplace.donors import funds
+
+    staff = make_user(Role.company_staff, OrgKind.company, "荆楚爱心企业")
+    fund = funds.create_fund(staff, {"name": "助学基金", "budget_fen": 5_000_000})
+    db.session.commit()
+    login(client, staff.email)
+    return fund, client.get(f"/company/funds/{fund.id}").text

@@ -5,25 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from marketplace.accounts.models import OrgKind, Role
-from marketplace.donors import funds, pledging
-from marketplace.extensions import db
-from tests.conftest import csrf_from, login, make_user
+from marketplace.donors import pledging
+from tests.conftest import company_fund_page, csrf_from
 
 
 def test_a_database_error_after_a_failed_flush_renders_the_translated_500_page(
     ctx: Any, client: Any, monkeypatch: Any
 ) -> None:
-    staff = make_user(Role.company_staff, OrgKind.company, "荆楚爱心企业")
-    fund = funds.create_fund(staff, {"name": "助学基金", "budget_fen": 5_000_000})
-    db.session.commit()
-    login(client, staff.email)
-    page = client.get(f"/company/funds/{fund.id}")
+    fund, page = company_fund_page(client)
     # no check: the flush of an amount past the column's constraint fails inside the view
     monkeypatch.setattr(pledging, "_check_pledger", lambda donor, amount_fen: None)
     response = client.post(
         f"/company/funds/{fund.id}",
-        data={"amount": "100000001", "csrf_token": csrf_from(page.text)},
+        data={"amount": "100000001", "csrf_token": csrf_from(page)},
         headers={"Accept-Language": "zh-CN"},
     )
     assert response.status_code == 500

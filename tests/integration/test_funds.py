@@ -15,7 +15,7 @@ from marketplace.donors import services as donors
 from marketplace.donors.models import CompanyFund, FundMatch
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
-from tests.conftest import case_payload, csrf_from, login, make_user, token_for
+from tests.conftest import case_payload, company_fund_page, csrf_from, login, make_user, token_for
 
 NEED = 3_800_000
 
@@ -176,14 +176,10 @@ def test_paying_more_than_the_limit_into_a_fund_shows_the_form_with_its_message(
     ctx: Any, client: Any
 ) -> None:
     """Issue 12 bug 1: ¥100,000,001 into a fund was a 500 (the deposit path had no upper limit)."""
-    staff = make_user(Role.company_staff, OrgKind.company, "荆楚爱心企业")
-    fund = funds.create_fund(staff, {"name": "助学基金", "budget_fen": 5_000_000})
-    db.session.commit()
-    login(client, staff.email)
-    page = client.get(f"/company/funds/{fund.id}")
+    fund, page = company_fund_page(client)
     response = client.post(
         f"/company/funds/{fund.id}",
-        data={"amount": "100000001", "csrf_token": csrf_from(page.text)},
+        data={"amount": "100000001", "csrf_token": csrf_from(page)},
         headers={"Accept-Language": "en"},
     )
     assert response.status_code == 200
