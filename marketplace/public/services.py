@@ -58,7 +58,7 @@ PRESET_YUAN = (20, 50, 100, 200, 500)
 
 
 def trust(case: Case) -> dict[str, Any]:
-    """"Why you can trust this case": who reviewed it (the organization and the date, never a
+    """ "Why you can trust this case": who reviewed it (the organization and the date, never a
     person), what the government already paid, and who holds the donated money."""
     reviewer = db.session.get(User, case.reviewed_by_id) if case.reviewed_by_id else None
     custodian = db.session.scalar(
