@@ -15,10 +15,10 @@ from marketplace.cases.reference import (
     CONSENT_SCOPES,
     MAX_FEN,
     NEED_KINDS,
-    TITLE_MAX,
     PAYEE_KINDS,
     PAYOUT_STATUSES,
     SCHEMES,
+    TITLE_MAX,
     is_county,
 )
 from marketplace.cases.vault import is_valid_id_number

@@ -175,12 +175,12 @@ def _payouts(case: Case) -> list[dict[str, Any]]:
     for entry in ledger.case_entries(case.id):
         if entry.kind != "disbursement":
             continue
-        posting = next((p for p in entry.postings if p.need_line_id is not None), None)
+        line_id = next((p.need_line_id for p in entry.postings if p.need_line_id), None)
         rows.append(
             {
                 "date": entry.created_at,
                 "amount_fen": entry.postings[0].amount_fen,
-                "need": lines.get(posting.need_line_id, "") if posting else "",
+                "need": lines.get(line_id, "") if line_id is not None else "",
             }
         )
     return rows

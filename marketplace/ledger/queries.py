@@ -111,6 +111,8 @@ def case_payouts(case_ids: Iterable[int]) -> tuple[dict[int, int], dict[int, int
                 LedgerAccount.case_id.in_(chunk), LedgerAccount.kind == AccountKind.case
             )
         ):
+            if case_id is None:  # never: the IN list selects case accounts
+                continue
             accounts[account_id] = case_id
             received[case_id] = received.get(case_id, 0) + int(value)
         if payees is None or not accounts:

@@ -13,7 +13,6 @@ import segno
 from sqlalchemy import select
 
 from marketplace.accounts.models import Organization, OrgKind, User
-
 from marketplace.cases import schemas as case_schemas
 from marketplace.cases import services as cases
 from marketplace.cases.models import Case
