@@ -83,7 +83,13 @@ def pledge_description(pledge: Pledge) -> str:
     if pledge.fund_id is not None:
         return str(_l("Payment into company fund %(id)s", id=pledge.fund_id))
     if pledge.case is not None:
-        return str(_l("Gift to case %(ref)s", ref=pledge.case.ref))
+        return str(
+            _l(
+                "Gift to %(title)s (case %(ref)s)",
+                title=display_title(pledge.case),
+                ref=pledge.case.ref,
+            )
+        )
     return str(
         _l("Gift to a rule: %(categories)s", categories=", ".join(pledge.rule["categories"]))
     )
