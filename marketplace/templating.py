@@ -137,6 +137,16 @@ def page_url(page: int) -> str:
     return url_for(request.endpoint or "public.index", **(request.view_args or {}), **args)
 
 
+def case_title(case: Any) -> str:
+    """A case's human title (a ``Case`` row or a public view): the social worker's, or the
+    neutral one made of its first category and county."""
+    if isinstance(case, dict):
+        return str(case.get("title") or "") or reference.fallback_title(
+            list(case.get("categories") or ()), case.get("region")
+        )
+    return case.title or reference.fallback_title(list(case.categories or ()), case.region)
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         fen=format_fen,
@@ -160,6 +170,7 @@ def register(app: Flask) -> None:
         outcome=lambda s: _label(OUTCOME_LABELS, s),
         case_stage=lambda s: _label(STAGE_LABELS, getattr(s, "value", s)),
         county=reference.county_label,
+        case_title=case_title,
         status_label=status_label,
     )
     app.jinja_env.globals.update(

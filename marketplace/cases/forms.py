@@ -82,6 +82,7 @@ def parse_case_form(form: MultiDict[str, str]) -> tuple[dict[str, Any], dict[str
         "region": form.get("region", "").strip(),
         "categories": form.getlist("categories"),
         "age_band": form.get("age_band", ""),
+        "title": form.get("title", "").strip() or None,
         "summary": form.get("summary", "").strip(),
         "emergency": form.get("emergency") == "y",
         "government_payouts": [],
@@ -147,6 +148,7 @@ def form_values(case: Any) -> dict[str, Any]:
         "categories": list(case.categories),
         "household_size": case.household_size,
         "age_band": case.age_band,
+        "title": case.title or "",
         "summary": case.summary,
         "emergency": "y" if case.emergency else "",
     }

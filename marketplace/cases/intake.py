@@ -22,9 +22,10 @@ from marketplace.audit.services import record
 from marketplace.cases import anonymize
 from marketplace.cases.funding import refresh_figures, sync_ceiling
 from marketplace.cases.models import Case, CasePrivate, GovernmentPayout, NeedLine
+from marketplace.cases.reference import SCRUB_KINDS
 from marketplace.cases.states import EDITABLE, CaseStatus
 from marketplace.cases.vault import id_index
-from marketplace.errors import Conflict
+from marketplace.errors import Conflict, ValidationFailed
 from marketplace.extensions import db
 
 _REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -100,6 +101,8 @@ def _apply(actor: User, case: Case, data: dict[str, Any]) -> None:
     for name in ("household_size", "age_band", "summary", "emergency", "categories"):
         if name in data:
             setattr(case, name, data[name])
+    if "title" in data:
+        case.title = anonymize.normalize(data["title"] or "").strip() or None
     if "region" in data:
         case.region = anonymize.county_code(data["region"].strip())
     if "private" in data:
@@ -125,9 +128,37 @@ def _apply(actor: User, case: Case, data: dict[str, Any]) -> None:
             NeedLine(position=i, status="open", **line) for i, line in enumerate(data["need_lines"])
         ]
     case.category_tags = "," + ",".join(case.categories or []) + ","
+    check_title(case)
     refresh_public_text(case)
     refresh_figures(case)
     sync_ceiling(case)
+
+
+def title_findings(case: Case, title: str | None) -> list[str]:
+    """The kinds of personal data the anonymizer finds in a title (``[]`` when it is clean),
+    checked against the household's own names and address like the public summary."""
+    if not title:
+        return []
+    names, parts = private_terms(case)
+    found = anonymize.find_pii(title, names=names, address_parts=parts)
+    return list(dict.fromkeys(f.kind for f in found))
+
+
+def check_title(case: Case) -> None:
+    """Refuse a title that holds personal data: unlike the summary it is never scrubbed (a
+    title full of placeholders helps no one), the social worker rewrites it.
+
+    Raises:
+        ValidationFailed: ``details`` is ``{"title": [message]}``.
+    """
+    kinds = title_findings(case, case.title)
+    if kinds:
+        message = _l(
+            "The title must not contain personal data (found: %(kinds)s). Describe the need "
+            "without names, phone numbers, ID numbers or addresses.",
+            kinds=", ".join(str(SCRUB_KINDS.get(k, k)) for k in kinds),
+        )
+        raise ValidationFailed(message, details={"title": [str(message)]})
 
 
 def refresh_public_text(case: Case) -> None:

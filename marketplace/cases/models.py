@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import Organization, User
-from marketplace.cases.reference import MAX_FEN
+from marketplace.cases.reference import MAX_FEN, TITLE_MAX
 from marketplace.cases.states import CaseStage, CaseStatus
 from marketplace.cases.vault import EncryptedText
 from marketplace.db_types import UTCDateTime, utcnow
@@ -59,6 +59,9 @@ class Case(Model):
     category_tags: Mapped[str] = mapped_column(String(300), default="", index=True)
     household_size: Mapped[int] = mapped_column(Integer)
     age_band: Mapped[str] = mapped_column(String(10))
+    #: a short human title for donors (e.g. 独居老人的助听器), written by the social worker and
+    #: refused when the anonymizer finds personal data in it; cases from before have none
+    title: Mapped[str | None] = mapped_column(String(TITLE_MAX))
     #: the social worker's summary for the public, as typed (encrypted at rest: it may name the
     #: household; never search, filter or sort on it)
     summary: Mapped[str] = mapped_column(EncryptedText, default="")

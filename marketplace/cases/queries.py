@@ -19,7 +19,7 @@ from marketplace.cases import anonymize
 from marketplace.cases.duplicates import duplicate_flags
 from marketplace.cases.funding import funded_by_line, government_paid_fen, residual_fen
 from marketplace.cases.models import Case, CasePrivate, NeedLine
-from marketplace.cases.reference import county_label
+from marketplace.cases.reference import county_label, fallback_title
 from marketplace.cases.states import CaseStatus
 from marketplace.errors import NotFound
 from marketplace.extensions import db
@@ -74,6 +74,12 @@ def paperwork_pending(case: Case) -> bool:
     return case.emergency and any(p.status != "paid" for p in case.payouts)
 
 
+def display_title(case: Case) -> str:
+    """The case's name for the public and donors: the social worker's title, or a neutral one
+    made of its first category and its county."""
+    return case.title or fallback_title(list(case.categories or ()), case.region)
+
+
 def public_view(case: Case) -> dict[str, Any]:
     """The case as the public sees it; dump it with ``CasePublicSchema``."""
     funded = funded_by_line(case)
@@ -86,6 +92,8 @@ def public_view(case: Case) -> dict[str, Any]:
     gov = government_paid_fen(case)
     return {
         "ref": case.ref,
+        "title": display_title(case),
+        "title_written": bool(case.title),
         "region": case.region,
         "region_name": county_label(case.region),
         "categories": list(case.categories),
@@ -162,7 +170,9 @@ def public_cases_query(args: dict[str, Any]) -> Select[Case]:
         query = query.where(Case.emergency.is_(args["emergency"]))
     if args.get("q"):
         term = f"%{args['q'].strip()}%"
-        query = query.where(or_(Case.public_summary.ilike(term), Case.ref.ilike(term)))
+        query = query.where(
+            or_(Case.title.ilike(term), Case.public_summary.ilike(term), Case.ref.ilike(term))
+        )
     order = {
         "urgent": (Case.emergency.desc(), Case.published_at.desc()),
         "open_desc": (Case.open_fen.desc(), Case.id.desc()),

@@ -9,6 +9,9 @@ from flask_babel import lazy_gettext as _l
 
 from marketplace.money import MAX_FEN, MIN_FEN  # noqa: F401 - re-exported
 
+#: the longest human title a case may have (characters)
+TITLE_MAX = 60
+
 #: hardship / need categories (a case has several; each need line has one)
 CATEGORIES = {
     "medical": _l("Medical"),
@@ -97,3 +100,13 @@ def county_short_name(code: str | None) -> str:
 def counties(prefix: str = "") -> list[tuple[str, str]]:
     """(code, label) of counties whose code starts with ``prefix``, sorted by code."""
     return sorted((c, n) for c, n in _county_index().items() if c.startswith(prefix))
+
+
+def fallback_title(categories: list[str] | tuple[str, ...], region: str | None) -> str:
+    """A neutral title for a case without one: its first category and its county, e.g.
+    "沙市区 · 医疗救助需求" (translated)."""
+    category = CATEGORIES.get(categories[0]) if categories else None
+    county = county_short_name(region)
+    if category is None:
+        return str(_l("A household in %(county)s", county=county))
+    return str(_l("%(category)s need in %(county)s", category=category, county=county))

@@ -18,6 +18,7 @@ from marketplace.cases.reference import (
     PAYEE_KINDS,
     PAYOUT_STATUSES,
     SCHEMES,
+    TITLE_MAX,
     is_county,
 )
 from marketplace.cases.vault import is_valid_id_number
@@ -129,6 +130,8 @@ class CaseCreateSchema(Schema):
         validate=validate.Range(1, 30, error=_l("Household size runs from 1 to 30.")),
     )
     age_band = one_of(anonymize.AGE_BANDS, required=True)
+    #: a short human title for donors; refused when it holds personal data (see intake)
+    title = text(TITLE_MAX, load_default=None, allow_none=True)
     summary = text(2000, load_default="")
     emergency = fields.Boolean(load_default=False)
     government_payouts = fields.List(
@@ -212,6 +215,15 @@ class CasePublicSchema(Schema):
     """Everything the public may see of a case, and nothing else."""
 
     ref = fields.String()
+    title = fields.String(
+        metadata={
+            "description": "the social worker's title (checked by the anonymizer), or a neutral "
+            "one made of the first category and the county when none was written"
+        }
+    )
+    title_written = fields.Boolean(
+        metadata={"description": "false when ``title`` is the generated neutral one"}
+    )
     region = fields.String(metadata={"description": "county code (6 digits)"})
     region_name = fields.String()
     categories = fields.List(fields.String())

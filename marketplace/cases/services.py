@@ -32,6 +32,7 @@ from marketplace.cases.intake import private_terms as private_terms
 from marketplace.cases.intake import refresh_public_text as refresh_public_text
 from marketplace.cases.intake import update_case as update_case
 from marketplace.cases.queries import applicant as applicant
+from marketplace.cases.queries import display_title as display_title
 from marketplace.cases.queries import get_case as get_case
 from marketplace.cases.queries import org_cases as org_cases
 from marketplace.cases.queries import owner_view as owner_view

@@ -18,7 +18,7 @@ from marketplace.cases import anonymize, schemas, services
 from marketplace.cases.forms import CsrfForm, form_values, merge_errors, parse_case_form
 from marketplace.cases.models import Case
 from marketplace.cases.states import CaseStatus
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ValidationFailed
 from marketplace.extensions import db
 from marketplace.schemas_base import translate_messages
 
@@ -93,19 +93,31 @@ def _load_form() -> dict[str, Any] | None:
 
 @bp.route("/work/cases/new", methods=["GET", "POST"])
 @login_required
-def new_case() -> str | Response:
+def new_case() -> str | Response | tuple[str, int]:
     user = _social_worker()
     if request.method == "POST":
         data = _load_form()
         if data is None:
             return _render_form(g.form_values, g.form_errors)
-        case = services.create_case(user, data, _form_token())
+        try:
+            case = services.create_case(user, data, _form_token())
+        except ValidationFailed as exc:
+            return _refused(exc)
         db.session.commit()
         flash(_("Draft saved. Check it, then submit it for review."), "success")
         return redirect(url_for("cases.manage", ref=case.ref))
     return _render_form(
         {"household_size": 1, "need-0-kind": "cash", "form_token": str(uuid.uuid4())}, {}
     )
+
+
+def _refused(exc: ValidationFailed, case: Any = None) -> tuple[str, int]:
+    """A service refused a field (a title holding personal data): the form again, input kept,
+    the message under the field."""
+    db.session.rollback()
+    values = request.form.to_dict() | {"categories": request.form.getlist("categories")}
+    flash(_("Please correct the marked fields."), "error")
+    return _render_form(values, dict(exc.details), case), 422
 
 
 def _form_token() -> str | None:
@@ -125,7 +137,7 @@ def _own_case(ref: str) -> Any:
 
 @bp.route("/work/cases/<ref>/edit", methods=["GET", "POST"])
 @login_required
-def edit_case(ref: str) -> str | Response:
+def edit_case(ref: str) -> str | Response | tuple[str, int]:
     case = _own_case(ref)
     permissions.require(permissions.can_edit_case(current_user, case), hide=True)
     if case.status not in (CaseStatus.draft, CaseStatus.returned):
@@ -135,7 +147,10 @@ def edit_case(ref: str) -> str | Response:
         data = _load_form()
         if data is None:
             return _render_form(g.form_values, g.form_errors, case)
-        services.update_case(current_user, case, data)
+        try:
+            services.update_case(current_user, case, data)
+        except ValidationFailed as exc:
+            return _refused(exc, case)
         db.session.commit()
         flash(_("Changes saved."), "success")
         return redirect(url_for("cases.manage", ref=ref))

@@ -109,6 +109,21 @@ HOUSEHOLDS: list[tuple[int, int]] = [
 ]
 
 
+#: the title donors see first, one per story in the order of ``STORIES`` (no names, no places)
+TITLES: list[str] = [
+    "突发脑出血的家中顶梁柱,住院自付费用缺口",
+    "白血病患儿的后续化疗费用",
+    "汛期房屋受损,一家人盼着修好房子",
+    "工伤致残家庭的孩子考上大学,学费尚缺",
+    "独居老人摔伤后需要居家照护和助餐",
+    "车祸受伤的务工人员,康复治疗费用缺口",
+    "两名重度残疾成员的家庭需要轮椅和护理",
+    "失业单亲母亲拖欠房租,面临搬离",
+    "痛失至亲的孩子需要心理辅导",
+    "尿毒症老人的透析自付费用",
+]
+
+
 def case_data(fake: Faker, rng: random.Random, region: str, index: int) -> dict[str, Any]:
     categories, template, needs = STORIES[index % len(STORIES)]
     if "elderly_care" in categories:
@@ -149,6 +164,7 @@ def case_data(fake: Faker, rng: random.Random, region: str, index: int) -> dict[
         "categories": categories,
         "household_size": size,
         "age_band": age_band(age),
+        "title": TITLES[index % len(STORIES)],
         "summary": template.format(age=age, size=size),
         "emergency": index % 7 == 3,
         "government_payouts": payouts,

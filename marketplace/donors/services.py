@@ -23,8 +23,12 @@ from marketplace.donors.pledging import release_expired_reservations as release_
 from marketplace.donors.pledging import release_reservation as release_reservation
 from marketplace.donors.queries import ANONYMOUS_NAME as ANONYMOUS_NAME
 from marketplace.donors.queries import available_fen as available_fen
+from marketplace.donors.queries import donor_dashboard as donor_dashboard
 from marketplace.donors.queries import donor_pledges as donor_pledges
+from marketplace.donors.queries import donor_totals as donor_totals
 from marketplace.donors.queries import get_pledge as get_pledge
+from marketplace.donors.queries import gift_view as gift_view
+from marketplace.donors.queries import passed_on_fen as passed_on_fen
 from marketplace.donors.queries import pledge_description as pledge_description
 from marketplace.donors.queries import pledge_view as pledge_view
 from marketplace.donors.queries import public_gifts as public_gifts

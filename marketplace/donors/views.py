@@ -19,6 +19,7 @@ from marketplace.extensions import db
 from marketplace.forms import CsrfForm, yuan_to_fen
 from marketplace.ledger import services as ledger
 from marketplace.schemas_base import translate_messages
+from marketplace.utils import page_arg
 
 bp = Blueprint("donors", __name__)
 
@@ -30,8 +31,10 @@ def _pledger() -> Any:
 
 
 def _amount() -> int | None:
+    """The amount in fen: an amount typed wins over a preset chip (``preset``, yuan)."""
+    typed = request.form.get("amount", "").strip()
     try:
-        return yuan_to_fen(request.form.get("amount", ""))
+        return yuan_to_fen(typed or request.form.get("preset", ""))
     except ValueError:
         return None
 
@@ -111,7 +114,9 @@ def rule_pledge() -> str | Response:
 @login_required
 def my_pledges() -> str:
     _pledger()
-    return render_template("donors/pledges.html", pledges=services.donor_pledges(current_user))
+    return render_template(
+        "donors/pledges.html", **services.donor_dashboard(current_user, page=page_arg())
+    )
 
 
 @bp.get("/me/pledges/<int:pledge_id>")
@@ -124,6 +129,7 @@ def pledge_detail(pledge_id: int) -> str:
     return render_template(
         "donors/pledge_detail.html",
         pledge=pledge,
+        gift=services.gift_view(pledge, services.passed_on_fen(pledge)),
         entries=entries,
         case_view=case_services.public_view(pledge.placed_case or pledge.case)
         if (pledge.placed_case or pledge.case)

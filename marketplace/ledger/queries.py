@@ -1,8 +1,12 @@
 """Reading the ledger: an account's balance, the money in the pools, what a case received and
-holds per need line, the entries that touch a case, and the platform's totals (straight from
-account balances, never a counter)."""
+holds per need line, the entries that touch a case, what cases received and paid out (and a
+part's share of that), and the platform's totals (straight from account balances, never a
+counter)."""
 
 from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
 
 from sqlalchemy import case as case_when
 from sqlalchemy import func, select
@@ -86,3 +90,48 @@ def platform_totals() -> dict[str, int]:
         "disbursed_fen": int(rows.get(WORLD_PAYEES, 0)),
         "refunded_fen": int(rows.get(WORLD_REFUNDS, 0)),
     }
+
+
+#: case ids per IN list (SQLite allows 32,766 parameters; PostgreSQL more)
+_CHUNK = 5000
+
+
+def case_payouts(case_ids: Iterable[int]) -> tuple[dict[int, int], dict[int, int]]:
+    """Per case: money received (the case account's ``received_fen``) and paid out (its credits
+    in the entries that pay ``world:payees``, net of corrections)."""
+    received: dict[int, int] = {}
+    paid_out: dict[int, int] = defaultdict(int)
+    payees = db.session.scalar(select(LedgerAccount.id).where(LedgerAccount.code == WORLD_PAYEES))
+    ids = sorted(set(case_ids))
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        accounts: dict[int, int] = {}  # account id -> case id
+        for account_id, case_id, value in db.session.execute(
+            select(LedgerAccount.id, LedgerAccount.case_id, LedgerAccount.received_fen).where(
+                LedgerAccount.case_id.in_(chunk), LedgerAccount.kind == AccountKind.case
+            )
+        ):
+            if case_id is None:  # never: the IN list selects case accounts
+                continue
+            accounts[account_id] = case_id
+            received[case_id] = received.get(case_id, 0) + int(value)
+        if payees is None or not accounts:
+            continue
+        pays = select(Posting.entry_id).where(Posting.account_id == payees)
+        credits = func.sum(
+            case_when((Posting.side == Side.credit, Posting.amount_fen), else_=-Posting.amount_fen)
+        )
+        for account_id, value in db.session.execute(
+            select(Posting.account_id, credits)
+            .where(Posting.account_id.in_(list(accounts)), Posting.entry_id.in_(pays))
+            .group_by(Posting.account_id)
+        ):
+            paid_out[accounts[account_id]] += int(value or 0)
+    return received, dict(paid_out)
+
+
+def share(part: int, whole: int, paid: int) -> int:
+    """``part``'s share of ``paid`` out of ``whole``, rounded down, never more than ``part``."""
+    if whole <= 0 or part <= 0 or paid <= 0:
+        return 0
+    return min(part, part * min(paid, whole) // whole)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import segno
 from sqlalchemy import select
 
+from marketplace.accounts.models import Organization, OrgKind, User
 from marketplace.cases import schemas as case_schemas
 from marketplace.cases import services as cases
 from marketplace.cases.models import Case
@@ -45,7 +47,43 @@ def case_page(case: Case, viewer: Any) -> dict[str, Any]:
         and case.status == CaseStatus.published,
         "available_fen": donors.available_fen(case),
         "trail": transparency.case_trail(case),
+        "trust": trust(case),
+        "presets": PRESET_YUAN,
     }
+
+
+#: the amounts a donor picks with one tap on a case page (yuan)
+PRESET_YUAN = (20, 50, 100, 200, 500)
+
+
+def trust(case: Case) -> dict[str, Any]:
+    """ "Why you can trust this case": who reviewed it (the organization and the date, never a
+    person), what the government already paid, and who holds the donated money."""
+    reviewer = db.session.get(User, case.reviewed_by_id) if case.reviewed_by_id else None
+    custodian = db.session.scalar(
+        select(Organization)
+        .where(Organization.kind == OrgKind.custodian, Organization.verified.is_(True))
+        .order_by(Organization.id)
+    )
+    return {
+        "recorded_by": case.organization.name,
+        "reviewed_by": reviewer.organization.name
+        if reviewer is not None and reviewer.organization is not None
+        else None,
+        "reviewed_at": case.reviewed_at if case.status != CaseStatus.submitted else None,
+        "government_paid_fen": cases.government_paid_fen(case),
+        "schemes": sorted({p.scheme for p in case.payouts if p.status == "paid"}),
+        "custodian": custodian.name if custodian is not None else None,
+    }
+
+
+def share_qr_svg(url: str) -> str:
+    """A QR code for ``url`` as inline SVG, made on the server (no third-party service)."""
+    return str(
+        segno.make(url, error="m").svg_inline(
+            scale=4, border=2, dark="#1f1f1f", light="#ffffff", omitsize=False
+        )
+    )
 
 
 def ngo_projects(org_id: int) -> list[dict[str, Any]]:

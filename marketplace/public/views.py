@@ -3,9 +3,10 @@ companies and NGOs. Anyone may read them; private case data never reaches them."
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, render_template, request
+from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from marshmallow import ValidationError
 
 from marketplace.accounts import permissions
@@ -54,10 +55,14 @@ def case_detail(ref: str) -> str:
     internal = permissions.can_see_case_internals(current_user, case)
     if case.status not in PUBLIC and not internal:
         abort(404)
+    share_url = url_for("public.case_detail", ref=case.ref, _external=True)
     return render_template(
         "cases/detail.html",
         internal=internal,
         form=CsrfForm(),
+        share_url=share_url,
+        # segno's own SVG path data: no user text in it
+        share_qr=Markup(services.share_qr_svg(share_url)),  # noqa: S704
         **services.case_page(case, current_user),
     )
 

@@ -18,18 +18,18 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import case as case_when
-from sqlalchemy import func, select, union
+from sqlalchemy import select, union
 from sqlalchemy.orm import aliased
 
 from marketplace.accounts.models import Organization
 from marketplace.donors.models import CompanyFund, Pledge
 from marketplace.extensions import db
 from marketplace.ledger import codes
-from marketplace.ledger import services as ledger
 from marketplace.ledger.core import AccountKind, Side
 from marketplace.ledger.core import SourceKind as EntrySource
 from marketplace.ledger.models import JournalEntry, LedgerAccount, Posting
+from marketplace.ledger.services import case_payouts as case_payouts
+from marketplace.ledger.services import share as share
 from marketplace.ngos.models import Project
 from marketplace.plans.models import PlanItem, SourceKind
 
@@ -185,42 +185,3 @@ class Attribution:
         if kind == "allocation" and source_type == EntrySource.plan_item:
             return source_id in self.items
         return False
-
-
-def case_payouts(case_ids: Iterable[int]) -> tuple[dict[int, int], dict[int, int]]:
-    """Per case: money received (the case account's ``received_fen``) and paid out (its credits
-    in the entries that pay ``world:payees``, net of corrections)."""
-    received: dict[int, int] = {}
-    paid_out: dict[int, int] = defaultdict(int)
-    payees = db.session.scalar(
-        select(LedgerAccount.id).where(LedgerAccount.code == ledger.WORLD_PAYEES)
-    )
-    for chunk in chunks(sorted(set(case_ids))):
-        accounts: dict[int, int] = {}  # account id -> case id
-        for account_id, case_id, value in db.session.execute(
-            select(LedgerAccount.id, LedgerAccount.case_id, LedgerAccount.received_fen).where(
-                LedgerAccount.case_id.in_(chunk), LedgerAccount.kind == AccountKind.case
-            )
-        ):
-            accounts[account_id] = case_id
-            received[case_id] = received.get(case_id, 0) + int(value)
-        if payees is None or not accounts:
-            continue
-        pays = select(Posting.entry_id).where(Posting.account_id == payees)
-        credits = func.sum(
-            case_when((Posting.side == Side.credit, Posting.amount_fen), else_=-Posting.amount_fen)
-        )
-        for account_id, value in db.session.execute(
-            select(Posting.account_id, credits)
-            .where(Posting.account_id.in_(list(accounts)), Posting.entry_id.in_(pays))
-            .group_by(Posting.account_id)
-        ):
-            paid_out[accounts[account_id]] += int(value or 0)
-    return received, dict(paid_out)
-
-
-def share(part: int, whole: int, paid: int) -> int:
-    """``part``'s share of ``paid`` out of ``whole``, rounded down, never more than ``part``."""
-    if whole <= 0 or part <= 0 or paid <= 0:
-        return 0
-    return min(part, part * min(paid, whole) // whole)

@@ -190,6 +190,8 @@ def _case_rows(
             rows.append(
                 {
                     "ref": case.ref,
+                    "title": case.title,
+                    "region": case.region,
                     "categories": list(case.categories or []),
                     "county": reference.county_label(case.region),
                     "status": case.status.value,

@@ -279,7 +279,7 @@ def test_case_from_intake_to_public_page(
     flow.expect_url(re.compile(rf"/cases/{ref}$"))
     flow.expect_language()
     main = page.locator("main")
-    expect(main.locator("h1 .ref")).to_have_text(ref)
+    expect(main.locator(".case-ref .ref")).to_have_text(ref)  # the title is the heading
     expect(main.locator(".summary")).to_contain_text("[手机号]")
     need_row = main.locator("table.table tbody tr", has_text=NEED_DESCRIPTION)
     expect(need_row).to_have_count(1)
