@@ -14,7 +14,7 @@ from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from marketplace.accounts import permissions
-from marketplace.cases import anonymize, schemas, services
+from marketplace.cases import anonymize, pending_forms, resume, schemas, services
 from marketplace.cases.forms import CsrfForm, form_values, merge_errors, parse_case_form
 from marketplace.cases.models import Case
 from marketplace.cases.states import CaseStatus
@@ -27,6 +27,11 @@ bp = Blueprint("cases", __name__)
 #: sections other domains add to a case's manage page: each returns template variables for the
 #: case (NGO referrals come from ``marketplace.ngos.views``). Cases import none of those domains.
 MANAGE_PANELS: dict[str, Callable[[Case], dict[str, Any]]] = {}
+
+# a form posted after the session expired is kept and shown again after sign-in (bug 4)
+resume.register(bp)
+pending_forms.resumable("cases.new_case", lambda args: url_for("cases.new_case"))
+pending_forms.resumable("cases.edit_case", lambda args: url_for("cases.edit_case", **args))
 
 
 # ---- social worker ------------------------------------------------------------------------
@@ -103,6 +108,9 @@ def new_case() -> str | Response:
         db.session.commit()
         flash(_("Draft saved. Check it, then submit it for review."), "success")
         return redirect(url_for("cases.manage", ref=case.ref))
+    kept = resume.restored(lists=("categories",))
+    if kept is not None:  # the same one-time form_token: a restored form cannot save twice
+        return _render_form(kept, {})
     return _render_form(
         {"household_size": 1, "need-0-kind": "cash", "form_token": str(uuid.uuid4())}, {}
     )
@@ -139,7 +147,7 @@ def edit_case(ref: str) -> str | Response:
         db.session.commit()
         flash(_("Changes saved."), "success")
         return redirect(url_for("cases.manage", ref=ref))
-    return _render_form(form_values(case), {}, case)
+    return _render_form(resume.restored(lists=("categories",)) or form_values(case), {}, case)
 
 
 @bp.get("/work/cases/<ref>")

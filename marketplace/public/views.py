@@ -10,6 +10,7 @@ from marshmallow import ValidationError
 
 from marketplace.accounts import permissions
 from marketplace.accounts.models import OrgKind
+from marketplace.cases import resume
 from marketplace.cases import schemas as case_schemas
 from marketplace.cases import services as cases
 from marketplace.cases.states import PUBLIC
@@ -58,6 +59,7 @@ def case_detail(ref: str) -> str:
         "cases/detail.html",
         internal=internal,
         form=CsrfForm(),
+        pledge_values=resume.restored(),  # a pledge kept when the session expired (bug 4)
         **services.case_page(case, current_user),
     )
 
