@@ -62,7 +62,9 @@ def _row_count(values: dict[str, Any], prefix: str, minimum: int) -> int:
     return max(minimum, (max(used) + 2) if used else minimum)
 
 
-def _render_form(values: dict[str, Any], errors: dict[str, Any], case: Any = None) -> str:
+def _render_form(
+    values: dict[str, Any], errors: dict[str, Any], case: Any = None, restored: bool = False
+) -> str:
     return render_template(
         "cases/form.html",
         payout_rows=_row_count(values, "payout", 2),
@@ -72,6 +74,7 @@ def _render_form(values: dict[str, Any], errors: dict[str, Any], case: Any = Non
         case=case,
         form=CsrfForm(),
         age_bands=anonymize.AGE_BANDS,
+        restored=restored,
     )
 
 
@@ -110,7 +113,7 @@ def new_case() -> str | Response:
         return redirect(url_for("cases.manage", ref=case.ref))
     kept = resume.restored(lists=("categories",))
     if kept is not None:  # the same one-time form_token: a restored form cannot save twice
-        return _render_form(kept, {})
+        return _render_form(kept, {}, restored=True)
     return _render_form(
         {"household_size": 1, "need-0-kind": "cash", "form_token": str(uuid.uuid4())}, {}
     )
@@ -147,7 +150,8 @@ def edit_case(ref: str) -> str | Response:
         db.session.commit()
         flash(_("Changes saved."), "success")
         return redirect(url_for("cases.manage", ref=ref))
-    return _render_form(resume.restored(lists=("categories",)) or form_values(case), {}, case)
+    kept = resume.restored(lists=("categories",))
+    return _render_form(kept or form_values(case), {}, case, restored=kept is not None)
 
 
 @bp.get("/work/cases/<ref>")

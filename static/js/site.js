@@ -136,9 +136,11 @@
       }
     });
     // a validation error opens the step that holds the first error
+    // a form given back after an expired session opens on its last step, to check and send
     var first = stepped.querySelector(".field-error, [aria-invalid=true]");
-    var start = 0;
-    if (first) steps.forEach(function (step, i) { if (!start && step.contains(first)) start = i; });
+    var opening = document.getElementById(stepped.getAttribute("data-open-step") || "");
+    var start = Math.max(0, steps.indexOf(opening));
+    if (first) steps.some(function (step, i) { return step.contains(first) && ((start = i), true); });
     show(start, false);
 
     // the last step lists what was entered, per step, with a button back to that step

@@ -203,3 +203,55 @@ def test_without_javascript_every_step_shows_on_one_page(
         _no_sideways_scroll(page)
     finally:
         context.close()
+
+
+@pytest.mark.browser_context_args(viewport=PHONE, locale="en")
+def test_a_session_that_expires_while_typing_loses_nothing(
+    page: Page, load_demo_data: Any, server_errors: list[str]
+) -> None:
+    """Bug 4 in the browser: the cookies go (the session expired), the user presses Save, signs
+    in again and is back on the form's check step with everything typed; saving then works."""
+    load_demo_data(n_cases=1)
+    page.set_default_timeout(10_000)
+    recent = (date.today() - timedelta(days=5)).isoformat()
+    _sign_in(page)
+    page.goto("/work/cases/new")
+    form = page.locator("form.case-form")
+    next_step = form.locator("fieldset.step:not([hidden]) [data-step-next]")
+    form.locator("[name=private_name]").fill("王秀英")
+    form.locator("[name=region]").fill("421002")
+    form.locator("[name=age_band]").select_option("45-59")
+    form.locator("[name=categories][value=medical]").check()
+    next_step.click()
+    form.locator("[name=payout-0-scheme]").select_option("medical")
+    form.locator("[name=payout-0-amount]").fill("5000")
+    form.locator("[name=payout-0-paid_on]").fill(recent)
+    next_step.click()
+    form.locator("[name=need-0-category]").select_option("medical")
+    form.locator("[name=need-0-description]").fill("住院自付医疗费")
+    form.locator("[name=need-0-amount]").fill("12345")
+    next_step.click()
+    form.locator("[name=summary]").fill("医保报销后仍有自付缺口。")
+    form.locator("[name=consent_publish]").check()
+    form.locator("[name=consent_recorded_on]").fill(recent)
+    form.locator("[name=consent_scope]").select_option("anonymized_publication")
+    next_step.click()
+
+    page.context.clear_cookies()
+    form.locator(".form-actions button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/login\?next=/work/cases/new$"))
+    expect(page.locator(".flashes")).to_contain_text(
+        "Your session expired. Sign in again and your form will be back."
+    )
+    page.locator("main [name=email]").fill(SOCIAL_WORKER)
+    page.locator("main [name=password]").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/work/cases/new$"))
+    expect(page.locator("#step-review")).to_be_visible()  # back where the user pressed Save
+    review = form.locator("[data-review]")
+    for typed in ("王秀英", "5000", "住院自付医疗费", "12345", "医保报销后仍有自付缺口。"):
+        expect(review).to_contain_text(typed)
+    form.locator(".form-actions button[type=submit]").click()
+    expect(page.locator(".error-summary")).to_have_count(0)
+    page.wait_for_url(re.compile(r"/work/cases/JJN-[0-9A-Z]+$"))
+    assert server_errors == []
