@@ -234,3 +234,33 @@ def test_other_forms_get_a_page_that_says_what_happened(ctx: Any, client: Any) -
     answer = client.post("/notifications", data={"csrf_token": "stale"}, headers=EN)
     assert answer.status_code == 400
     assert "This page had expired" in answer.text
+
+
+def test_signed_out_elsewhere_with_a_valid_token_keeps_the_form(ctx: Any, client: Any) -> None:
+    """Signed out in another tab (the session cookie no longer loads the user) while the CSRF
+    token is still good: ``login_required`` would drop the post; it is kept first."""
+    from marketplace.accounts import services as accounts
+
+    worker = make_user(Role.social_worker)
+    login(client, worker.email)
+    hidden = _open_form(client, "/work/cases/new")
+    accounts.end_sessions(worker)
+    db.session.commit()
+    posted = client.post("/work/cases/new", data={**FORM, **hidden})
+    assert posted.status_code == 303 and urlsplit(posted.headers["Location"]).path == "/login"
+    assert _kept() == 1 and _cases() == 0
+    login(client, worker.email)
+    assert "李桂兰" in client.get("/work/cases/new").text
+
+
+def test_the_purge_job_deletes_expired_forms(ctx: Any, app: Any) -> None:
+    from marketplace.jobs.registry import run_job
+
+    worker = make_user(Role.social_worker)
+    pending_forms.keep(worker.id, "/new", {"a": ["1"]})
+    old = pending_forms.keep(worker.id, "/old", {"a": ["1"]})
+    old.expires_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    assert run_job(app, "purge-pending-forms") == {"purged": 1}
+    db.session.rollback()
+    assert _kept() == 1
