@@ -128,8 +128,7 @@ def take(user_id: int, path: str, now: datetime | None = None) -> dict[str, list
         return None
     expired = row.expires_at <= now
     fields = None if expired else json.loads(row.fields)
-    db.session.delete(row)
-    db.session.flush()
+    db.session.delete(row)  # flushed by the caller's commit
     return fields
 
 

@@ -35,7 +35,7 @@ def _keep_posted_form() -> Response | None:
     if owner is None:
         return None
     fields = {name: request.form.getlist(name) for name in request.form}
-    pending_forms.keep(owner, page, fields)
+    pending_forms.keep(owner, page.partition("#")[0], fields)  # "#pledge": where to land
     db.session.commit()
     if current_user.is_authenticated and current_user.id == owner:
         return redirect(page, 303)  # the page flashes that the input is back
@@ -80,7 +80,8 @@ def restored(lists: tuple[str, ...] = ()) -> dict[str, Any] | None:
     if not current_user.is_authenticated:
         return None
     fields = pending_forms.take(current_user.id, request.path)
-    db.session.commit()
+    if db.session.deleted:  # found (given back now, or expired): most pages find none
+        db.session.commit()
     if fields is None:
         return None
     flash(

@@ -25,7 +25,7 @@ bp = Blueprint("donors", __name__)
 
 # a checkout posted after the session expired is kept and shown again after sign-in (bug 4)
 pending_forms.resumable(
-    "donors.pledge_to_case", lambda args: url_for("public.case_detail", ref=args["ref"])
+    "donors.pledge_to_case", lambda args: url_for("public.case_detail", ref=args["ref"]) + "#pledge"
 )
 pending_forms.resumable("donors.company_fund", lambda args: url_for("donors.company_fund", **args))
 

@@ -204,7 +204,7 @@ def test_a_pledge_posted_after_the_session_expired_comes_back(ctx: Any, client: 
         headers=EN,
     )
     assert posted.status_code == 303
-    assert parse_qs(urlsplit(posted.headers["Location"]).query)["next"] == [f"/cases/{case.ref}"]
+    assert parse_qs(urlsplit(posted.headers["Location"]).query)["next"] == [f"/cases/{case.ref}#pledge"]
     login(client, donor.email)
     page = client.get(f"/cases/{case.ref}").text
     assert 'value="321"' in page
@@ -254,6 +254,7 @@ def test_signed_out_elsewhere_with_a_valid_token_keeps_the_form(ctx: Any, client
 
 
 def test_the_purge_job_deletes_expired_forms(ctx: Any, app: Any) -> None:
+    import marketplace.jobs.tasks  # noqa: F401 - registers the jobs
     from marketplace.jobs.registry import run_job
 
     worker = make_user(Role.social_worker)
