@@ -204,7 +204,8 @@ def test_a_pledge_posted_after_the_session_expired_comes_back(ctx: Any, client: 
         headers=EN,
     )
     assert posted.status_code == 303
-    assert parse_qs(urlsplit(posted.headers["Location"]).query)["next"] == [f"/cases/{case.ref}#pledge"]
+    back = parse_qs(urlsplit(posted.headers["Location"]).query)["next"]
+    assert back == [f"/cases/{case.ref}#pledge"]
     login(client, donor.email)
     page = client.get(f"/cases/{case.ref}").text
     assert 'value="321"' in page
