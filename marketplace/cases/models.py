@@ -226,3 +226,21 @@ class FollowUp(Model):
     public_note: Mapped[str] = mapped_column(Text, default="")
 
     case: Mapped[Case] = relationship()
+
+
+class PendingForm(Model):
+    """A form kept when its POST arrived after the session (or its CSRF token) expired: the
+    fields as typed, encrypted at rest like the case's private part, for the user who rendered
+    the form only, until they come back to it (then deleted) or ``expires_at`` passes."""
+
+    __tablename__ = "pending_forms"
+    __table_args__ = (db.UniqueConstraint("user_id", "path", name="uq_pending_forms_user_path"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: the page that shows the form again (e.g. /work/cases/new, a case page for a pledge)
+    path: Mapped[str] = mapped_column(String(300))
+    #: JSON {field name: [values]}, encrypted
+    fields: Mapped[str] = mapped_column(EncryptedText)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

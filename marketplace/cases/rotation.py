@@ -19,6 +19,7 @@ ENCRYPTED_COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "case_follow_ups": ("id", ("note",)),
     "disbursements": ("id", ("payee_name", "purpose", "reason")),
     "referrals": ("id", ("decline_reason",)),
+    "pending_forms": ("id", ("fields",)),
 }
 
 

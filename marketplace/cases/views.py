@@ -14,7 +14,7 @@ from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from marketplace.accounts import permissions
-from marketplace.cases import anonymize, schemas, services
+from marketplace.cases import anonymize, pending_forms, resume, schemas, services
 from marketplace.cases.forms import CsrfForm, form_values, merge_errors, parse_case_form
 from marketplace.cases.models import Case
 from marketplace.cases.states import CaseStatus
@@ -27,6 +27,11 @@ bp = Blueprint("cases", __name__)
 #: sections other domains add to a case's manage page: each returns template variables for the
 #: case (NGO referrals come from ``marketplace.ngos.views``). Cases import none of those domains.
 MANAGE_PANELS: dict[str, Callable[[Case], dict[str, Any]]] = {}
+
+# a form posted after the session expired is kept and shown again after sign-in (bug 4)
+resume.register(bp)
+pending_forms.resumable("cases.new_case", lambda args: url_for("cases.new_case"))
+pending_forms.resumable("cases.edit_case", lambda args: url_for("cases.edit_case", **args))
 
 
 # ---- social worker ------------------------------------------------------------------------
@@ -57,7 +62,9 @@ def _row_count(values: dict[str, Any], prefix: str, minimum: int) -> int:
     return max(minimum, (max(used) + 2) if used else minimum)
 
 
-def _render_form(values: dict[str, Any], errors: dict[str, Any], case: Any = None) -> str:
+def _render_form(
+    values: dict[str, Any], errors: dict[str, Any], case: Any = None, restored: bool = False
+) -> str:
     return render_template(
         "cases/form.html",
         payout_rows=_row_count(values, "payout", 2),
@@ -67,6 +74,7 @@ def _render_form(values: dict[str, Any], errors: dict[str, Any], case: Any = Non
         case=case,
         form=CsrfForm(),
         age_bands=anonymize.AGE_BANDS,
+        restored=restored,
     )
 
 
@@ -106,6 +114,9 @@ def new_case() -> str | Response | tuple[str, int]:
         db.session.commit()
         flash(_("Draft saved. Check it, then submit it for review."), "success")
         return redirect(url_for("cases.manage", ref=case.ref))
+    kept = resume.restored(lists=("categories",))
+    if kept is not None:  # the same one-time form_token: a restored form cannot save twice
+        return _render_form(kept, {}, restored=True)
     return _render_form(
         {"household_size": 1, "need-0-kind": "cash", "form_token": str(uuid.uuid4())}, {}
     )
@@ -154,7 +165,8 @@ def edit_case(ref: str) -> str | Response | tuple[str, int]:
         db.session.commit()
         flash(_("Changes saved."), "success")
         return redirect(url_for("cases.manage", ref=ref))
-    return _render_form(form_values(case), {}, case)
+    kept = resume.restored(lists=("categories",))
+    return _render_form(kept or form_values(case), {}, case, restored=kept is not None)
 
 
 @bp.get("/work/cases/<ref>")

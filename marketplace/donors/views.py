@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from marketplace.accounts.models import Role
+from marketplace.cases import pending_forms, resume
 from marketplace.cases import services as case_services
 from marketplace.donors import funds, schemas, services
 from marketplace.donors.checkout import start_checkout
@@ -22,6 +23,12 @@ from marketplace.schemas_base import translate_messages
 from marketplace.utils import page_arg
 
 bp = Blueprint("donors", __name__)
+
+# a checkout posted after the session expired is kept and shown again after sign-in (bug 4)
+pending_forms.resumable(
+    "donors.pledge_to_case", lambda args: url_for("public.case_detail", ref=args["ref"]) + "#pledge"
+)
+pending_forms.resumable("donors.company_fund", lambda args: url_for("donors.company_fund", **args))
 
 
 def _pledger() -> Any:
@@ -228,4 +235,5 @@ def company_fund(fund_id: int) -> str | Response:
         matched=funds.matched_total(fund),
         offer=funds.offer_text(fund) if fund.match_ratio else None,
         form=CsrfForm(),
+        values=(resume.restored() or {}) if request.method == "GET" else request.form,
     )

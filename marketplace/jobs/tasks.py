@@ -100,3 +100,12 @@ def monthly_report() -> dict[str, str]:
 
     report = generate(previous_month())
     return {"month": report.month.isoformat(), "html_sha256": report.html_sha256}
+
+
+@job("purge-pending-forms", "interval", hours=1)
+def purge_pending_forms() -> dict[str, int]:
+    """Forms kept across an expired session (issue 12 bug 4) are deleted 24 hours after they were
+    kept, even when their user never comes back."""
+    from marketplace.cases.pending_forms import purge_expired
+
+    return {"purged": purge_expired()}

@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 
 from marketplace.accounts import permissions
 from marketplace.accounts.models import OrgKind
+from marketplace.cases import resume
 from marketplace.cases import schemas as case_schemas
 from marketplace.cases import services as cases
 from marketplace.cases.states import PUBLIC
@@ -63,6 +64,7 @@ def case_detail(ref: str) -> str:
         share_url=share_url,
         # segno's own SVG path data: no user text in it
         share_qr=Markup(services.share_qr_svg(share_url)),  # noqa: S704
+        pledge_values=resume.restored(),  # a pledge kept when the session expired (bug 4)
         **services.case_page(case, current_user),
     )
 

@@ -88,11 +88,12 @@ def test_pages_load_without_csp_violations(page: Page, load_demo_data: Any) -> N
     watch.check()
 
     watch.visit("/work/cases/new")
-    rows = page.locator("[data-rows] tbody tr")
-    before = rows.count()
-    add = page.locator("[data-add-row]").first
-    add.click()  # site.js (an external script allowed by 'self') adds a row
-    assert page.locator("[data-rows] tbody tr").count() > before
+    cards = page.locator("[data-rows=payout] [data-row]")
+    expect(page.locator("#step-payouts")).to_be_hidden()  # site.js runs the form as steps
+    page.locator("#step-household [data-step-next]").click()
+    before = cards.count()
+    page.locator("[data-add-row=payout]").click()  # site.js (allowed by 'self') adds a card
+    expect(cards).to_have_count(before + 1)
     watch.check()
 
     watch.visit("/work")
