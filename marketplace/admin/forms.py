@@ -14,7 +14,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from marketplace.accounts.models import OrgKind, Role
+from marketplace.accounts.models import OrgKind
 from marketplace.accounts.services import MIN_PASSWORD_LENGTH
 
 
@@ -103,11 +103,11 @@ class AuditFilters(_Filters):
 
 
 ORG_KIND_CHOICES = [
-    ("civil_affairs", _l("Civil affairs office")),
-    ("ngo", _l("NGO")),
-    ("company", _l("Company")),
-    ("custodian", _l("Custodian charity")),
-    ("platform", _l("Platform")),
+    SelectChoice("civil_affairs", _l("Civil affairs office")),
+    SelectChoice("ngo", _l("NGO")),
+    SelectChoice("company", _l("Company")),
+    SelectChoice("custodian", _l("Custodian charity")),
+    SelectChoice("platform", _l("Platform")),
 ]
 
 
@@ -115,10 +115,12 @@ class OrganizationFilters(FlaskForm):
     class Meta:
         csrf = False
 
-    kind = ChoiceField(_l("Kind"), choices=[("", _l("All kinds")), *ORG_KIND_CHOICES], default="")
+    kind = ChoiceField(
+        _l("Kind"), choices=[SelectChoice("", _l("All kinds")), *ORG_KIND_CHOICES], default=""
+    )
     status = ChoiceField(
         _l("Verification"),
-        choices=[("", _l("All")), ("unverified", _l("Not verified yet"))],
+        choices=[SelectChoice("", _l("All")), SelectChoice("unverified", _l("Not verified yet"))],
         default="",
     )
 
@@ -135,17 +137,17 @@ class UserFilters(FlaskForm):
     organization = ChoiceField(_l("Organization"), default="")
     active = ChoiceField(
         _l("Status"),
-        choices=[("", _l("All")), ("yes", _l("Active")), ("no", _l("Deactivated"))],
+        choices=[
+            SelectChoice("", _l("All")),
+            SelectChoice("yes", _l("Active")),
+            SelectChoice("no", _l("Deactivated")),
+        ],
         default="",
     )
 
     @property
     def active_value(self) -> bool | None:
         return {"yes": True, "no": False}.get(self.active.data or "")
-
-
-def role_choices(roles: list[Role], labels: dict[str, Any]) -> list[Any]:
-    return [SelectChoice(r.value, labels[r.value]) for r in roles]
 
 
 class NewUserForm(FlaskForm):

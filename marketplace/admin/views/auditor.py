@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from marketplace.accounts import queries
 from marketplace.admin import forms, services
@@ -28,8 +29,8 @@ from marketplace.utils import get_row
 def ledger_page() -> Any:
     scope = services.case_ids_in_scope(current_user)
     form = forms.LedgerFilters(formdata=request.args)
-    form.kind.choices = [("", _("All kinds"))] + [
-        (k.value, str(ENTRY_KIND_LABELS.get(k.value, k.value))) for k in EntryKind
+    form.kind.choices = [SelectChoice("", _("All kinds"))] + [
+        SelectChoice(k.value, str(ENTRY_KIND_LABELS.get(k.value, k.value))) for k in EntryKind
     ]
     page, status = None, 200
     if form.validate():
@@ -103,7 +104,9 @@ def audit_log() -> Any:
     actions = services.log_actions(current_user)
     scope = services.case_refs_in_scope(current_user)
     form = forms.AuditFilters(formdata=request.args)
-    form.action.choices = [("", _("All"))] + [(a, str(ACTION_LABELS[a])) for a in actions]
+    form.action.choices = [SelectChoice("", _("All"))] + [
+        SelectChoice(a, str(ACTION_LABELS[a])) for a in actions
+    ]
     page, status = None, 200
     if form.validate():
         actor_id = None

@@ -40,7 +40,7 @@ def organizations() -> Any:
         form=form,
         page=page,
         action_form=CsrfForm(),
-        org_kinds=dict(forms.ORG_KIND_CHOICES),
+        org_kinds={c.value: c.label for c in forms.ORG_KIND_CHOICES},
         members=queries.member_counts(o.id for o in page.items) if page else {},
     ), status
 
@@ -98,8 +98,10 @@ def users() -> Any:
     permissions.require(permissions.is_admin(current_user))
     orgs = queries.visible_organizations(current_user)
     form = forms.UserFilters(formdata=request.args)
-    form.role.choices = [("", _("All roles")), *_role_choices(Role)]
-    form.organization.choices = [("", _("All organizations"))] + [(str(o.id), o.name) for o in orgs]
+    form.role.choices = [SelectChoice("", _("All roles")), *_role_choices(Role)]
+    form.organization.choices = [SelectChoice("", _("All organizations"))] + [
+        SelectChoice(str(o.id), o.name) for o in orgs
+    ]
     page, status = None, 200
     if form.validate():
         query = queries.users_query(
@@ -126,8 +128,8 @@ def new_user() -> Any:
         if platform
         else _grantable(current_user.organization)
     )
-    form.organization.choices = ([("", _("None (donor)"))] if platform else []) + [
-        (str(o.id), o.name) for o in orgs
+    form.organization.choices = ([SelectChoice("", _("None (donor)"))] if platform else []) + [
+        SelectChoice(str(o.id), o.name) for o in orgs
     ]
     if form.validate_on_submit():
         org = next((o for o in orgs if str(o.id) == form.organization.data), None)
