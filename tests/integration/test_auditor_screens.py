@@ -180,7 +180,10 @@ def test_a_tampered_entry_shows_it_and_verify_names_it(world: dict[str, Any], cl
         pytest.skip("PostgreSQL refuses the edit itself")
     login(client, world["platform"].email)
     page = client.get("/audit/ledger")
-    done = client.post("/audit/ledger/verify", data={"csrf_token": csrf_from(page.text)})
+    en = {"Accept-Language": "en"}
+    done = client.post(
+        "/audit/ledger/verify", data={"csrf_token": csrf_from(page.text)}, headers=en
+    )
     assert done.status_code == 303 and done.headers["Location"].endswith("/audit/ledger")
     shown = client.get("/audit/ledger", headers={"Accept-Language": "en"})
     assert "The ledger checks out: 3 entries" in shown.text and "Checks out" in shown.text
