@@ -116,7 +116,9 @@ class OrganizationFilters(FlaskForm):
         csrf = False
 
     kind = ChoiceField(
-        _l("Kind"), choices=[SelectChoice("", _l("All kinds")), *ORG_KIND_CHOICES], default=""
+        _l("Kind of organization"),
+        choices=[SelectChoice("", _l("All kinds")), *ORG_KIND_CHOICES],
+        default="",
     )
     status = ChoiceField(
         _l("Verification"),
