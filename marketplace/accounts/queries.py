@@ -61,7 +61,7 @@ def member_counts(org_ids: Iterable[int]) -> dict[int, int]:
         .where(User.organization_id.in_(list(org_ids)))
         .group_by(User.organization_id)
     ).all()
-    return {int(org): int(n) for org, n in rows}
+    return {int(org): int(n) for org, n in rows if org is not None}
 
 
 def tokens_of(user: User) -> list[ApiToken]:
