@@ -128,9 +128,9 @@ def new_user() -> Any:
         if platform
         else _grantable(current_user.organization)
     )
-    form.organization.choices = ([SelectChoice("", _("None (donor)"))] if platform else []) + [
-        SelectChoice(str(o.id), o.name) for o in orgs
-    ]
+    form.organization.choices = [SelectChoice(str(o.id), o.name) for o in orgs] + (
+        [SelectChoice("", _("None (donor)"))] if platform else []
+    )
     if form.validate_on_submit():
         org = next((o for o in orgs if str(o.id) == form.organization.data), None)
         try:
@@ -144,9 +144,12 @@ def new_user() -> Any:
             )
         except DomainError as exc:
             db.session.rollback()
-            target = {"email": form.email, "organization": form.organization}.get(
-                next(iter(exc.details), ""), form.role
-            )
+            fields = {
+                "email": form.email,
+                "organization": form.organization,
+                "org": form.organization,
+            }
+            target = fields.get(next(iter(exc.details), ""), form.role)
             target.errors = [*target.errors, str(exc.message)]
         else:
             db.session.commit()
