@@ -267,3 +267,12 @@ def test_an_office_auditor_sees_private_views_of_its_own_cases_only(
     page = client.get("/audit/log")
     assert world["mine"].ref in page.text and world["theirs"].ref not in page.text
     assert "ledger.verify" not in page.text  # staff actions are for platform auditors
+
+
+def test_empty_ledger_and_log_say_so(ctx: Any, client: Any) -> None:
+    auditor = make_user(Role.auditor, OrgKind.platform)
+    login(client, auditor.email)
+    assert "尚无资金变动" in client.get("/audit/ledger").text
+    assert "目前还没有人查阅过隐私信息" in client.get("/audit/log").text
+    filtered = client.get("/audit/log?action=case.private.view")
+    assert "没有符合筛选条件的记录" in filtered.text and "清除筛选条件" in filtered.text
