@@ -144,8 +144,3 @@ def chain_neighbours(entry: JournalEntry) -> tuple[JournalEntry | None, JournalE
     before = db.session.scalar(select(JournalEntry).where(JournalEntry.seq == entry.seq - 1))
     after = db.session.scalar(select(JournalEntry).where(JournalEntry.seq == entry.seq + 1))
     return before, after
-
-
-def entry_kinds() -> list[str]:
-    """The kinds of entry the journal holds (for a filter's choices)."""
-    return sorted(db.session.scalars(select(JournalEntry.kind).distinct()))
