@@ -131,5 +131,6 @@ def audit_log() -> Any:
         form=form,
         page=page,
         labels=ACTION_LABELS,
+        staff_actions=scope is None,
         emails=queries.emails_of([e.actor_id for e in items]),
     ), status
