@@ -17,7 +17,7 @@ from marketplace.audit.queries import events_query
 from marketplace.extensions import db
 from marketplace.forms import CsrfForm
 from marketplace.ledger import services as ledger
-from marketplace.ledger.core import EntryKind
+from marketplace.ledger.core import GENESIS, EntryKind
 from marketplace.templating import ENTRY_KIND_LABELS
 from marketplace.utils import get_row
 
@@ -74,7 +74,7 @@ def entry_page(seq: int) -> str:
         visible=visible,
         reverses=reverses,
         hash_ok=ledger.recomputed_hash(entry) == entry.hash,
-        linked=(before.hash if before else "0" * 64) == entry.prev_hash,
+        linked=(before.hash if before else GENESIS) == entry.prev_hash,
         emails=queries.emails_of([entry.created_by_id]),
     )
 
