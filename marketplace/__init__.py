@@ -95,6 +95,7 @@ def register_input_guard(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from marketplace import views as core_views
     from marketplace.accounts import views as account_views
+    from marketplace.admin import views as admin_views
     from marketplace.cases import api as cases_api
     from marketplace.cases import views as case_views
     from marketplace.disbursements import api as disbursements_api
@@ -129,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
         report_views.bp,
         webhooks.bp,
         transparency_views.bp,
+        admin_views.bp,
     ):
         app.register_blueprint(bp)
     if app.config["APP_ENV"] in SAFE_ENVS and app.config["PAYMENT_GATEWAY"] == "fake":

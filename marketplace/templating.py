@@ -120,6 +120,13 @@ def navigation() -> list[tuple[str, Any]]:
     if permissions.can_review_cases(user):
         items.insert(0, (url_for("ngos.verify_queue"), _l("Verify NGOs")))
         items.insert(0, (url_for("cases.review_queue"), _l("Review queue")))
+    if permissions.is_auditor(user):
+        items.insert(0, (url_for("admin.audit_log"), _l("Audit log")))
+        items.insert(0, (url_for("admin.ledger_page"), _l("Ledger")))
+    if permissions.is_admin(user):
+        if permissions.is_platform_admin(user):
+            items.insert(0, (url_for("admin.organizations"), _l("Organizations")))
+        items.insert(0, (url_for("admin.users"), _l("Users")))
     return items
 
 

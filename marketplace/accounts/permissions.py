@@ -121,11 +121,48 @@ def can_see_disbursements(user: Any, case: Any) -> bool:
 
 def _auditor_of(user: Any, case: Any) -> bool:
     """An auditor of the platform, of the custodian, or of the case's own organization."""
-    return (
-        _active(user)
-        and user.role == Role.auditor
-        and user.organization is not None
-        and (
-            user.organization.kind in (OrgKind.platform, OrgKind.custodian) or same_org(user, case)
-        )
-    )
+    return is_global_auditor(user) or (is_auditor(user) and same_org(user, case))
+
+
+def is_auditor(user: Any) -> bool:
+    """An auditor of some organization (what they see depends on which: see below)."""
+    return _active(user) and user.role == Role.auditor and user.organization is not None
+
+
+def is_global_auditor(user: Any) -> bool:
+    """An auditor of the platform or of the custodian: the whole ledger and audit log. An
+    auditor of another organization sees only what touches its own cases."""
+    return is_auditor(user) and user.organization.kind in (OrgKind.platform, OrgKind.custodian)
+
+
+# ---- administrators ---------------------------------------------------------------------------
+
+
+def is_admin(user: Any) -> bool:
+    """An administrator of some organization."""
+    return _active(user) and user.role == Role.admin and user.organization is not None
+
+
+def is_platform_admin(user: Any) -> bool:
+    """An administrator of the platform: every organization, user and API token."""
+    return is_admin(user) and user.organization.kind == OrgKind.platform
+
+
+def can_manage_user(actor: Any, target: Any) -> bool:
+    """A platform admin manages everyone; an organization's admin manages the other people of
+    that organization who are not administrators. Nobody changes their own account here."""
+    if not is_admin(actor) or target is None or target.id == actor.id:
+        return False
+    if is_platform_admin(actor):
+        return True
+    return same_org(actor, target) and target.role != Role.admin
+
+
+def can_grant_role(actor: Any, role: Any) -> bool:
+    """Only a platform admin makes administrators."""
+    return is_platform_admin(actor) or (is_admin(actor) and role != Role.admin)
+
+
+def can_verify_organizations(user: Any) -> bool:
+    """Reviewers of a civil-affairs office or of the platform, and platform admins."""
+    return can_review_cases(user) or is_platform_admin(user)

@@ -11,9 +11,11 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from marketplace.accounts import permissions
 from marketplace.accounts.models import ApiToken, Organization, OrgKind, Role, User
+from marketplace.audit.services import record
 from marketplace.db_types import utcnow
-from marketplace.errors import Conflict, ValidationFailed
+from marketplace.errors import Conflict, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 
 MIN_PASSWORD_LENGTH = 12
@@ -179,3 +181,135 @@ def user_for_token(token: str) -> User | None:
         return None
     row.last_used_at = utcnow()
     return row.user
+
+
+# ---- administration (the admin screens; every change is audited, never with private values) --
+
+
+def _require_manage(actor: User, target: User) -> None:
+    if not permissions.can_manage_user(actor, target):
+        raise PermissionDenied(_l("You may not manage this account."))
+
+
+def _check_role_fits(role: Role, organization: Organization | None) -> None:
+    if role == Role.donor:
+        return
+    if organization is None:
+        raise ValidationFailed(
+            _l("This role needs an organization."), {"organization": ["required"]}
+        )
+    if role not in ROLES_BY_ORG_KIND[organization.kind]:
+        raise ValidationFailed(
+            _l("That role does not belong in this kind of organization."), {"role": [role.value]}
+        )
+
+
+def admin_create_user(
+    actor: User,
+    email: str,
+    password: str,
+    role: Role,
+    organization: Organization | None,
+    display_name: str = "",
+) -> User:
+    """An administrator creates an account with a temporary password. A platform admin may
+    create any account; an organization's admin only non-admin accounts of that organization."""
+    permissions.require(permissions.is_admin(actor))
+    if not permissions.can_grant_role(actor, role):
+        raise PermissionDenied(_l("Only a platform administrator can make administrators."))
+    if not permissions.is_platform_admin(actor) and (
+        organization is None or organization.id != actor.organization_id
+    ):
+        raise PermissionDenied(_l("You may create accounts of your own organization only."))
+    if role == Role.donor and organization is not None:
+        raise ValidationFailed(
+            _l("Donors do not belong to an organization."), {"organization": ["donor"]}
+        )
+    _check_role_fits(role, organization)
+    user = create_user(email, password, role, organization, display_name)
+    record(
+        actor,
+        "user.create",
+        "user",
+        user.id,
+        role=role.value,
+        organization=organization.id if organization else None,
+    )
+    return user
+
+
+def change_role(actor: User, user: User, role: Role) -> User:
+    """Give ``user`` another role that fits their organization."""
+    _require_manage(actor, user)
+    if not permissions.can_grant_role(actor, role):
+        raise PermissionDenied(_l("Only a platform administrator can make administrators."))
+    if (role == Role.donor) != (user.role == Role.donor):
+        raise ValidationFailed(
+            _l("Donors and staff accounts cannot be turned into each other."), {"role": ["kind"]}
+        )
+    _check_role_fits(role, user.organization)
+    if role == user.role:
+        return user
+    before = user.role
+    user.role = role
+    record(actor, "user.role", "user", user.id, before=before.value, after=role.value)
+    return user
+
+
+def set_active(actor: User, user: User, active: bool) -> User:
+    """Deactivate (every session and API token of the account stops working at once) or
+    reactivate an account. Nobody deactivates themself."""
+    _require_manage(actor, user)
+    if user.active == active:
+        return user
+    user.active = active
+    if not active:
+        end_sessions(user)
+        now = utcnow()
+        for token in db.session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        ):
+            token.revoked_at = now
+    record(actor, "user.reactivate" if active else "user.deactivate", "user", user.id)
+    return user
+
+
+def admin_create_token(actor: User, user: User) -> str:
+    """A new API token for ``user`` (returned once; only its hash is kept)."""
+    _require_manage(actor, user)
+    if not user.active:
+        raise Conflict(_l("This account is deactivated."))
+    token = create_token(user)
+    record(actor, "token.create", "user", user.id, prefix=token[:8])
+    return token
+
+
+def revoke_token(actor: User, token: ApiToken) -> ApiToken:
+    """Revoke an API token: requests with it are refused from now on."""
+    _require_manage(actor, token.user)
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        record(actor, "token.revoke", "user", token.user_id, prefix=token.prefix)
+    return token
+
+
+def unverify_organization(actor: User, org: Organization) -> Organization:
+    """A platform admin withdraws an organization's verification."""
+    permissions.require(permissions.is_platform_admin(actor))
+    if org.verified:
+        org.verified = False
+        org.verified_at = None
+        org.verified_by_id = None
+        record(actor, "org.unverify", "organization", org.id)
+    return org
+
+
+def vouch_for_organization(actor: User, org: Organization) -> Organization:
+    """A platform admin verifies an organization other than an NGO (NGOs are verified by their
+    unified social credit code: ``ngos.services.verify_organization``)."""
+    permissions.require(permissions.is_platform_admin(actor))
+    if org.kind == OrgKind.ngo:
+        raise Conflict(_l("NGOs are verified by their unified social credit code."))
+    mark_verified(org, actor)
+    record(actor, "org.verify", "organization", org.id)
+    return org

@@ -63,6 +63,10 @@ def _home_for(user: services.User) -> str:
         return url_for("ngos.dashboard")
     if user.role == Role.company_staff:
         return url_for("donors.company_funds")
+    if permissions.is_auditor(user):
+        return url_for("admin.ledger_page")
+    if permissions.is_admin(user):
+        return url_for("admin.users")
     return url_for("public.index")
 
 

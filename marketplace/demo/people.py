@@ -33,6 +33,8 @@ USERS: list[tuple[str, Role, str | None, str]] = [
     ("reviewer@demo.jjn.cn", Role.reviewer, "救急难平台运营中心", "孙明"),
     ("admin@demo.jjn.cn", Role.admin, "救急难平台运营中心", "平台管理员"),
     ("auditor@demo.jjn.cn", Role.auditor, "救急难平台运营中心", "审计员"),
+    ("auditor.shashi@demo.jjn.cn", Role.auditor, "荆州市沙市区民政局", "区民政局审计员"),
+    ("admin.shashi@demo.jjn.cn", Role.admin, "荆州市沙市区民政局", "区民政局系统管理员"),
     ("custodian@demo.jjn.cn", Role.reviewer, "荆州市慈善总会", "慈善总会复核员"),
     ("ngo.sunshine@demo.jjn.cn", Role.ngo_staff, "荆州市阳光社会工作服务中心", "黄社工"),
     ("ngo.harbor@demo.jjn.cn", Role.ngo_staff, "沙市区心灵港湾心理咨询服务中心", "吴咨询师"),

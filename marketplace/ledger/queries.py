@@ -1,17 +1,20 @@
 """Reading the ledger: an account's balance, the money in the pools, what a case received and
 holds per need line, the entries that touch a case, what cases received and paid out (and a
-part's share of that), and the platform's totals (straight from account balances, never a
-counter)."""
+part's share of that), the platform's totals (straight from account balances, never a
+counter), and the journal as auditors browse it."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
 
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy import case as case_when
-from sqlalchemy import func, select
 
 from marketplace.extensions import db
+from marketplace.ledger import codes
 from marketplace.ledger.codes import WORLD_DONORS, WORLD_PAYEES, WORLD_REFUNDS
 from marketplace.ledger.core import AccountKind, Side
 from marketplace.ledger.models import JournalEntry, LedgerAccount, Posting
@@ -135,3 +138,57 @@ def share(part: int, whole: int, paid: int) -> int:
     if whole <= 0 or part <= 0 or paid <= 0:
         return 0
     return min(part, part * min(paid, whole) // whole)
+
+
+# ---- the journal as auditors browse it --------------------------------------------------------
+
+
+def journal_query(
+    kind: str | None = None,
+    account: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    case_ids: Select[Any] | None = None,
+) -> Select[JournalEntry]:
+    """Journal entries, newest first, filtered by kind, by an account (its code, or a case
+    reference for that case's account), by time (``since`` inclusive, ``until`` exclusive) and,
+    for someone who may see only some cases, to entries touching those cases' accounts
+    (``case_ids``: a select of case ids)."""
+    query = select(JournalEntry).order_by(JournalEntry.seq.desc())
+    if kind:
+        query = query.where(JournalEntry.kind == kind)
+    if account:
+        wanted = or_(LedgerAccount.code == account, LedgerAccount.code == codes.case(account))
+        query = query.where(JournalEntry.id.in_(_touching(wanted)))
+    if case_ids is not None:
+        query = query.where(JournalEntry.id.in_(_touching(LedgerAccount.case_id.in_(case_ids))))
+    if since is not None:
+        query = query.where(JournalEntry.created_at >= since)
+    if until is not None:
+        query = query.where(JournalEntry.created_at < until)
+    return query
+
+
+def _touching(condition: Any) -> Select[int]:
+    return (
+        select(Posting.entry_id)
+        .join(LedgerAccount, Posting.account_id == LedgerAccount.id)
+        .where(condition)
+    )
+
+
+def entry_by_seq(seq: int, case_ids: Select[Any] | None = None) -> JournalEntry | None:
+    """The entry at this place in the chain (None beyond the chain, or outside ``case_ids``)."""
+    if not 0 < seq < 2**31:
+        return None
+    query = select(JournalEntry).where(JournalEntry.seq == seq)
+    if case_ids is not None:
+        query = query.where(JournalEntry.id.in_(_touching(LedgerAccount.case_id.in_(case_ids))))
+    return db.session.scalar(query)
+
+
+def chain_neighbours(entry: JournalEntry) -> tuple[JournalEntry | None, JournalEntry | None]:
+    """The entries just before and just after ``entry`` in the hash chain."""
+    before = db.session.scalar(select(JournalEntry).where(JournalEntry.seq == entry.seq - 1))
+    after = db.session.scalar(select(JournalEntry).where(JournalEntry.seq == entry.seq + 1))
+    return before, after

@@ -28,10 +28,16 @@ from marketplace.ledger.posting import reverse_entry as reverse_entry
 from marketplace.ledger.queries import balance as balance
 from marketplace.ledger.queries import case_entries as case_entries
 from marketplace.ledger.queries import case_payouts as case_payouts
+from marketplace.ledger.queries import chain_neighbours as chain_neighbours
+from marketplace.ledger.queries import entry_by_seq as entry_by_seq
 from marketplace.ledger.queries import held_by_line as held_by_line
+from marketplace.ledger.queries import journal_query as journal_query
 from marketplace.ledger.queries import platform_totals as platform_totals
 from marketplace.ledger.queries import pool_balance as pool_balance
 from marketplace.ledger.queries import received_by_line as received_by_line
 from marketplace.ledger.queries import share as share
 from marketplace.ledger.refusals import LedgerRefused as LedgerRefused
+from marketplace.ledger.verification import VerifyReport as VerifyReport
+from marketplace.ledger.verification import recomputed_hash as recomputed_hash
 from marketplace.ledger.verification import verify as verify
+from marketplace.ledger.verification import verify_report as verify_report

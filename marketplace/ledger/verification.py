@@ -3,7 +3,9 @@ invariant from the postings (``flask --app marketplace ledger verify``)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import partial
 
 from sqlalchemy import select
@@ -27,16 +29,44 @@ from marketplace.ledger.models import JournalEntry, LedgerAccount, LedgerHead
 from marketplace.ledger.posting import ENTRY_KINDS, hash_rows
 
 
+@dataclass(frozen=True)
+class VerifyReport:
+    """What :func:`verify_report` found: the problems, the first entry that breaks the chain or
+    an invariant (None when no single entry does), and how many entries were checked."""
+
+    entries: int
+    problems: list[str] = field(default_factory=list)
+    first_broken_seq: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+_ENTRY_PROBLEM = re.compile(r"entry (\d+):")
+
+
 def verify() -> list[str]:
     """Recompute the hash chain and, with the checks of ``core``, every invariant from the
     postings. Returns the problems."""
+    return verify_report().problems
+
+
+def verify_report() -> VerifyReport:
+    """:func:`verify` with the number of entries and the first broken entry."""
     problems: list[str] = []
+    first_broken: int | None = None
+    count = 0
     balances: dict[int, int] = {}
     received: dict[int, int] = {}
     accounts = {a.id: a for a in db.session.scalars(select(LedgerAccount))}
     prev, expected_seq = GENESIS, 1
     for entry in db.session.scalars(select(JournalEntry).order_by(JournalEntry.seq)):
-        problems += _verify_entry(entry, prev, expected_seq, accounts)
+        count += 1
+        found = _verify_entry(entry, prev, expected_seq, accounts)
+        if found and first_broken is None:
+            first_broken = entry.seq
+        problems += found
         for p in entry.postings:
             signed = p.amount_fen if p.side == Side.debit else -p.amount_fen
             balances[p.account_id] = balances.get(p.account_id, 0) + signed
@@ -46,7 +76,26 @@ def verify() -> list[str]:
     if head is not None and (head.seq, head.hash) != (expected_seq - 1, prev):
         problems.append(f"chain head {head.seq} does not match the last entry {expected_seq - 1}")
     problems += _verify_balances(accounts, balances, received)
-    return problems
+    if first_broken is None:
+        seqs = [int(m.group(1)) for p in problems if (m := _ENTRY_PROBLEM.match(p))]
+        first_broken = min(seqs) if seqs else None
+    return VerifyReport(count, problems, first_broken)
+
+
+def recomputed_hash(entry: JournalEntry) -> str:
+    """The entry's hash computed again from what is stored (equal to ``entry.hash`` unless the
+    entry was changed after it was written)."""
+    postings = tuple(
+        PostingDraft(p.account.code, p.side, p.amount_fen, p.need_line_id) for p in entry.postings
+    )
+    return entry_hash(
+        entry.prev_hash,
+        entry.seq,
+        entry.kind,
+        entry.memo,
+        entry.created_at.isoformat(),
+        hash_rows(postings),
+    )
 
 
 def _verify_entry(

@@ -76,8 +76,9 @@ def submit_registration(actor: User, number: str) -> Organization:
 
 
 def verify_organization(actor: User, org: Organization) -> Organization:
-    """A reviewer of a civil-affairs or platform organization verifies an NGO."""
-    permissions.require(permissions.can_review_cases(actor))
+    """A reviewer of a civil-affairs or platform organization, or a platform admin, verifies an
+    NGO."""
+    permissions.require(permissions.can_verify_organizations(actor))
     if not org.registration_number:
         raise Conflict(_l("The organization has not given its registration number yet."))
     accounts.mark_verified(org, actor)
