@@ -111,6 +111,29 @@ PAGES: dict[str, Screen] = {
     "donors.company_fund": Screen("/company/funds/{fund_id}", frozenset({"company_staff"})),
 }
 
+# the innermost elements that stick out on the right (to tell where to look)
+CULPRITS = """(width) => {
+  const out = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const box = el.getBoundingClientRect();
+    if (box.right <= width + 0.5 || box.width === 0) continue;
+    if ([...el.children].some((c) => c.getBoundingClientRect().right > width + 0.5)) continue;
+    let scrolls = false;
+    for (let up = el.parentElement; up; up = up.parentElement) {
+      const style = getComputedStyle(up);
+      if (style.overflowX === "auto" || style.overflowX === "scroll" || style.overflowX === "hidden") {
+        scrolls = true;
+        break;
+      }
+    }
+    if (scrolls) continue;
+    const name = el.tagName.toLowerCase() + (el.className && typeof el.className === "string"
+      ? "." + el.className.trim().split(/\\s+/).join(".") : "");
+    out.push(name + " (" + Math.round(box.width) + " px wide, right edge " + Math.round(box.right) + ")");
+  }
+  return [...new Set(out)].slice(0, 4);
+}"""
+
 # GET routes that are not pages to measure, and why.
 EXCLUDED: dict[str, str] = {
     "static": "files (CSS, JS, images), not pages",
@@ -226,9 +249,10 @@ def test_every_page_fits_the_screen(
             )
             measured.append(f"{endpoint} {width} {scroll_width}")
             if scroll_width > width:
+                culprits = page.evaluate(CULPRITS, width)
                 problems.append(
                     f"{path} ({endpoint}) as {role}, {lang}, at {width} px: the page is"
-                    f" {scroll_width} px wide"
+                    f" {scroll_width} px wide; sticking out: {'; '.join(culprits) or '?'}"
                 )
     print(f"\n{role} {lang}: {len(measured)} measurements in {time.monotonic() - started:.1f}s")
     (PAGE_SHOTS / f"widths-{role}-{lang}.txt").write_text("\n".join(measured) + "\n")
