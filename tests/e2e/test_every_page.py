@@ -7,9 +7,10 @@ that open it and, for rules with arguments, sample values from the demo data) or
 so a new screen gets measured as soon as it is merged.
 
 A page fails when ``document.documentElement.scrollWidth`` is wider than the viewport (the page
-scrolls sideways), when it does not answer 200 for a role the table lists, or when it is not in
-the language asked for. A screenshot of every page at both widths is written to
-``tests/e2e/artifacts/<page>-<role>-<lang>-<width>.png`` on each run.
+scrolls sideways; the message names the elements that stick out), when on the phone a button,
+form field or menu link is smaller than 44 px, when it does not answer 200 for a role the table
+lists, or when it is not in the language asked for. A screenshot of every page at both widths is
+written to ``tests/e2e/artifacts/<page>-<role>-<lang>-<width>.png`` on each run.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ CULPRITS = """(width) => {
     let scrolls = false;
     for (let up = el.parentElement; up; up = up.parentElement) {
       const style = getComputedStyle(up);
-      if (style.overflowX === "auto" || style.overflowX === "scroll" || style.overflowX === "hidden") {
+      if (["auto", "scroll", "hidden"].includes(style.overflowX)) {
         scrolls = true;
         break;
       }
@@ -129,9 +130,30 @@ CULPRITS = """(width) => {
     if (scrolls) continue;
     const name = el.tagName.toLowerCase() + (el.className && typeof el.className === "string"
       ? "." + el.className.trim().split(/\\s+/).join(".") : "");
-    out.push(name + " (" + Math.round(box.width) + " px wide, right edge " + Math.round(box.right) + ")");
+    out.push(name + " (" + Math.round(box.width) + " px wide, right edge "
+      + Math.round(box.right) + ")");
   }
   return [...new Set(out)].slice(0, 4);
+}"""
+
+# controls a thumb must hit, smaller than 44 px on a phone (a checkbox or radio counts by its label)
+SMALL_TARGETS = """() => {
+  const out = [];
+  const controls = document.querySelectorAll(
+    "button, .button, input:not([type=hidden]), select, textarea, nav a, [role=button]");
+  for (const el of controls) {
+    let target = el;
+    if (el.type === "checkbox" || el.type === "radio") target = el.closest("label") || el;
+    const box = target.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) continue;
+    if (box.height >= 43.5 && box.width >= 43.5) continue;
+    // a field is named by its name, never by what is typed in it (private case data)
+    const text = (["BUTTON", "A"].includes(el.tagName) ? el.innerText
+      : el.name || el.getAttribute("aria-label") || "").trim();
+    out.push(el.tagName.toLowerCase() + (el.type ? "[" + el.type + "]" : "") + " \\"" +
+      text.slice(0, 20) + "\\" " + Math.round(box.width) + "x" + Math.round(box.height));
+  }
+  return out;
 }"""
 
 # GET routes that are not pages to measure, and why.
@@ -248,6 +270,13 @@ def test_every_page_fits_the_screen(
                 path=str(PAGE_SHOTS / f"{endpoint}-{role}-{lang}-{width}.png"), full_page=True
             )
             measured.append(f"{endpoint} {width} {scroll_width}")
+            if width < 800:
+                small = page.evaluate(SMALL_TARGETS)
+                if small:
+                    problems.append(
+                        f"{path} ({endpoint}) as {role}, {lang}, at {width} px: targets smaller"
+                        f" than 44 px: {'; '.join(small[:6])}"
+                    )
             if scroll_width > width:
                 culprits = page.evaluate(CULPRITS, width)
                 problems.append(
