@@ -17,9 +17,9 @@ def bar_chart(
     label_key: str,
     series: Sequence[tuple[str, Any]],
     *,
-    width: int = 560,
-    label_width: int = 120,
-    bar_height: int = 16,
+    width: int = 420,
+    label_width: int = 110,
+    bar_height: int = 18,
     gap: int = 10,
 ) -> dict[str, Any]:
     """Geometry of a grouped horizontal bar chart: one group of bars per row, one bar per series.
@@ -59,7 +59,7 @@ def bar_chart(
             }
         )
     legend = [
-        {"label": label, "fill": PALETTE[j % len(PALETTE)], "x": label_width + j * 160}
+        {"label": label, "fill": PALETTE[j % len(PALETTE)], "x": label_width + j * 150}
         for j, (_, label) in enumerate(series)
     ]
     return {

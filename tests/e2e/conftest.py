@@ -133,3 +133,95 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
         "timezone_id": "Asia/Shanghai",
         "viewport": {"width": 1280, "height": 900},
     }
+
+
+DEMO_PASSWORD = "demo-password-2026"
+# tests/e2e/artifacts/ (gitignored): the screenshots of every page, rewritten on each run
+PAGE_SHOTS = Path(__file__).resolve().parent / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def demo_site(app: Flask) -> Iterator[dict[str, Any]]:
+    """The full demo data set loaded once for a whole test module, plus last month's report.
+
+    Yields sample arguments for the pages' URL rules (a case ref, a pledge id, ...). A module
+    using it must override ``_clean_database`` (the per-test emptying, tests/conftest.py) with
+    a no-op; the tables are emptied here when the module is done, so nothing leaks into other
+    tests.
+    """
+    from tests.conftest import _empty_tables
+
+    with app.app_context():
+        _empty_tables()  # the per-test emptying is off in this module
+        from marketplace.demo import load_demo
+        from marketplace.reports import services as reports
+
+        load_demo()
+        month = reports.previous_month()  # a month is reported once it has ended
+        reports.generate(month)
+        db.session.commit()
+        samples = _demo_samples()
+        samples["month"] = month.strftime("%Y-%m")
+        db.session.remove()
+    try:
+        yield samples
+    finally:
+        with app.app_context():
+            db.session.rollback()
+            _empty_tables()
+            db.session.remove()
+
+
+def _demo_samples() -> dict[str, Any]:
+    """One of each thing a page's URL names, taken from the demo data (sw.shashi's office)."""
+    from sqlalchemy import select
+
+    from marketplace.accounts.models import User
+    from marketplace.cases.models import Case
+    from marketplace.cases.states import CaseStatus
+    from marketplace.disbursements.models import Disbursement
+    from marketplace.donors.models import CompanyFund, Pledge
+    from marketplace.ngos.models import Referral
+
+    def user(email: str) -> User:
+        found = db.session.scalar(select(User).where(User.email == email))
+        assert found is not None, email
+        return found
+
+    office = user("sw.shashi@demo.jjn.cn").organization_id
+
+    def case_ref(status: CaseStatus) -> str:
+        ref = db.session.scalar(
+            select(Case.ref)
+            .where(Case.organization_id == office, Case.status == status)
+            .order_by(Case.id)
+        )
+        assert ref, status
+        return ref
+
+    paid_out = db.session.scalars(
+        select(Disbursement)
+        .join(Case, Disbursement.case_id == Case.id)
+        .where(Case.organization_id == office)
+        .order_by(Disbursement.id)
+    ).all()
+    assert paid_out, "the demo has payouts in sw.shashi's office"
+    pledge = db.session.scalar(
+        select(Pledge.id)
+        .where(Pledge.donor_id == user("donor@demo.jjn.cn").id, Pledge.case_id.is_not(None))
+        .order_by(Pledge.id)
+    )
+    samples = {
+        "case_ref": case_ref(CaseStatus.published),
+        "draft_ref": case_ref(CaseStatus.draft),
+        "submitted_ref": case_ref(CaseStatus.submitted),
+        "money_ref": paid_out[0].case.ref,
+        "disbursement_id": paid_out[0].id,  # on the same case
+        "pledge_id": pledge,
+        "fund_id": db.session.scalar(select(CompanyFund.id).order_by(CompanyFund.id)),
+        "referral_id": db.session.scalar(select(Referral.id).order_by(Referral.id)),
+        "company_id": user("csr.changjiang@demo.jjn.cn").organization_id,
+        "ngo_id": user("ngo.harbor@demo.jjn.cn").organization_id,
+    }
+    assert all(v is not None for v in samples.values()), samples
+    return samples
