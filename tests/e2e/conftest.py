@@ -174,13 +174,14 @@ def demo_site(app: Flask) -> Iterator[dict[str, Any]]:
 
 def _demo_samples() -> dict[str, Any]:
     """One of each thing a page's URL names, taken from the demo data (sw.shashi's office)."""
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
     from marketplace.accounts.models import User
     from marketplace.cases.models import Case
     from marketplace.cases.states import CaseStatus
     from marketplace.disbursements.models import Disbursement
     from marketplace.donors.models import CompanyFund, Pledge
+    from marketplace.ledger.models import JournalEntry
     from marketplace.ngos.models import Referral
 
     def user(email: str) -> User:
@@ -222,6 +223,9 @@ def _demo_samples() -> dict[str, Any]:
         "referral_id": db.session.scalar(select(Referral.id).order_by(Referral.id)),
         "company_id": user("csr.changjiang@demo.jjn.cn").organization_id,
         "ngo_id": user("ngo.harbor@demo.jjn.cn").organization_id,
+        # an entry in the middle of the chain (it has a previous and a next entry)
+        "entry_seq": db.session.scalar(select(func.max(JournalEntry.seq))) // 2,
+        "user_id": user("sw.shashi@demo.jjn.cn").id,
     }
     assert all(v is not None for v in samples.values()), samples
     return samples

@@ -110,6 +110,15 @@ PAGES: dict[str, Screen] = {
     # company staff
     "donors.company_funds": Screen("/company/funds", frozenset({"company_staff"})),
     "donors.company_fund": Screen("/company/funds/{fund_id}", frozenset({"company_staff"})),
+    # auditors: the ledger explorer and the audit log of private views
+    "admin.ledger_page": Screen("/audit/ledger", frozenset({"auditor"})),
+    "admin.entry_page": Screen("/audit/ledger/{entry_seq}", frozenset({"auditor"})),
+    "admin.audit_log": Screen("/audit/log", frozenset({"auditor"})),
+    # admins: organizations, users, roles, deactivation and API tokens
+    "admin.organizations": Screen("/admin/organizations", frozenset({"admin"})),
+    "admin.users": Screen("/admin/users", frozenset({"admin"})),
+    "admin.new_user": Screen("/admin/users/new", frozenset({"admin"})),
+    "admin.user_page": Screen("/admin/users/{user_id}", frozenset({"admin"})),
 }
 
 # the innermost elements that stick out on the right (to tell where to look)
