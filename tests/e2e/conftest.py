@@ -19,7 +19,8 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from marketplace.extensions import db
 
 CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
+# screenshots of the browser flows; the every-page shots go to PAGE_SHOTS (both gitignored)
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "flows"
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -7,7 +7,7 @@ case in the public list and sees the need but neither the name nor the phone num
 flow runs once per UI language, chosen with the header's language switch. The browser itself
 asks for the *other* language (Accept-Language), so the switch is what decides.
 
-Screenshots of every major step go to ``test-artifacts/e2e/<lang>-<step>.png``.
+Screenshots of every major step go to ``tests/e2e/artifacts/flows/<lang>-<step>.png``.
 """
 
 from __future__ import annotations
