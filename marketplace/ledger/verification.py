@@ -4,7 +4,7 @@ invariant from the postings (``flask --app marketplace ledger verify``)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -82,12 +82,23 @@ def verify_report() -> VerifyReport:
     return VerifyReport(count, problems, first_broken)
 
 
-def recomputed_hash(entry: JournalEntry) -> str:
-    """The entry's hash computed again from what is stored (equal to ``entry.hash`` unless the
-    entry was changed after it was written)."""
-    postings = tuple(
-        PostingDraft(p.account.code, p.side, p.amount_fen, p.need_line_id) for p in entry.postings
+def _drafts(
+    entry: JournalEntry, accounts: Mapping[int, LedgerAccount] | None = None
+) -> tuple[PostingDraft, ...]:
+    """The entry's postings as they were hashed. ``accounts`` (by id) saves loading each
+    posting's account when a caller walks the whole chain."""
+    return tuple(
+        PostingDraft(
+            (accounts[p.account_id] if accounts is not None else p.account).code,
+            p.side,
+            p.amount_fen,
+            p.need_line_id,
+        )
+        for p in entry.postings
     )
+
+
+def _hash_of(entry: JournalEntry, postings: tuple[PostingDraft, ...]) -> str:
     return entry_hash(
         entry.prev_hash,
         entry.seq,
@@ -98,6 +109,12 @@ def recomputed_hash(entry: JournalEntry) -> str:
     )
 
 
+def recomputed_hash(entry: JournalEntry) -> str:
+    """The entry's hash computed again from what is stored (equal to ``entry.hash`` unless the
+    entry was changed after it was written)."""
+    return _hash_of(entry, _drafts(entry))
+
+
 def _verify_entry(
     entry: JournalEntry, prev: str, expected_seq: int, accounts: dict[int, LedgerAccount]
 ) -> list[str]:
@@ -106,19 +123,8 @@ def _verify_entry(
         problems.append(f"entry {entry.seq}: expected sequence number {expected_seq}")
     if entry.prev_hash != prev:
         problems.append(f"entry {entry.seq}: previous hash does not match the chain")
-    postings = tuple(
-        PostingDraft(accounts[p.account_id].code, p.side, p.amount_fen, p.need_line_id)
-        for p in entry.postings
-    )
-    digest = entry_hash(
-        entry.prev_hash,
-        entry.seq,
-        entry.kind,
-        entry.memo,
-        entry.created_at.isoformat(),
-        hash_rows(postings),
-    )
-    if digest != entry.hash:
+    postings = _drafts(entry, accounts)
+    if _hash_of(entry, postings) != entry.hash:
         problems.append(f"entry {entry.seq}: contents do not match its hash (tampered?)")
     if entry.kind not in ENTRY_KINDS:
         problems.append(f"entry {entry.seq}: unknown kind {entry.kind!r}")

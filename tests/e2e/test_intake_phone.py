@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 pytestmark = pytest.mark.e2e
 
@@ -47,6 +47,16 @@ def _small_targets(page: Page) -> list[str]:
             .map(el => (el.name || el.className || el.tagName) + ' '
                        + Math.round(el.getBoundingClientRect().height))"""
     )
+
+
+def _household_then_payout(form: Locator, next_step: Locator) -> None:
+    """The household step's required fields, on to the payouts step, a medical payout's scheme."""
+    form.locator("[name=private_name]").fill("王秀英")
+    form.locator("[name=region]").fill("421002")
+    form.locator("[name=age_band]").select_option("45-59")
+    form.locator("[name=categories][value=medical]").check()
+    next_step.click()
+    form.locator("[name=payout-0-scheme]").select_option("medical")
 
 
 @pytest.mark.browser_context_args(viewport=PHONE, locale="zh-CN")
@@ -162,12 +172,7 @@ def test_an_error_opens_its_step(page: Page, load_demo_data: Any) -> None:
     page.goto("/work/cases/new")
     form = page.locator("form.case-form")
     next_step = form.locator("fieldset.step:not([hidden]) [data-step-next]")
-    form.locator("[name=private_name]").fill("王秀英")
-    form.locator("[name=region]").fill("421002")
-    form.locator("[name=age_band]").select_option("45-59")
-    form.locator("[name=categories][value=medical]").check()
-    next_step.click()
-    form.locator("[name=payout-0-scheme]").select_option("medical")
+    _household_then_payout(form, next_step)
     form.locator("[name=payout-0-amount]").fill("12,34.5.6")  # not an amount
     for _ in range(3):
         next_step.click()
@@ -218,12 +223,7 @@ def test_a_session_that_expires_while_typing_loses_nothing(
     page.goto("/work/cases/new")
     form = page.locator("form.case-form")
     next_step = form.locator("fieldset.step:not([hidden]) [data-step-next]")
-    form.locator("[name=private_name]").fill("王秀英")
-    form.locator("[name=region]").fill("421002")
-    form.locator("[name=age_band]").select_option("45-59")
-    form.locator("[name=categories][value=medical]").check()
-    next_step.click()
-    form.locator("[name=payout-0-scheme]").select_option("medical")
+    _household_then_payout(form, next_step)
     form.locator("[name=payout-0-amount]").fill("5000")
     form.locator("[name=payout-0-paid_on]").fill(recent)
     next_step.click()
