@@ -38,8 +38,9 @@ test-postgres: install system-deps
 	$(PYTHON) .ci/pg_test.py
 
 ## ruff; mypy --strict on the pure engine, the ledger core and the policy arithmetic; mypy on
-## all of marketplace against mypy-baseline.txt (fails on a new error, and on a fixed one until `make mypy-baseline`); no
-## .py file over 400 lines under marketplace/ and matching/ (tools/check_file_sizes.py)
+## all of marketplace against mypy-baseline.txt (fails on a new error, and on a fixed one until
+## `make mypy-baseline`); no .py file over 400 lines under marketplace/ and matching/
+## (tools/check_file_sizes.py)
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
