@@ -37,13 +37,14 @@ test: install system-deps lint
 test-postgres: install system-deps
 	$(PYTHON) .ci/pg_test.py
 
-## ruff; mypy --strict on the pure engine and the ledger core; mypy on all of marketplace against
-## mypy-baseline.txt (fails on a new error, and on a fixed one until `make mypy-baseline`); no
-## .py file over 400 lines under marketplace/ and matching/ (tools/check_file_sizes.py)
+## ruff; mypy --strict on the pure engine, the ledger core and the policy arithmetic; mypy on
+## all of marketplace against mypy-baseline.txt (fails on a new error, and on a fixed one until
+## `make mypy-baseline`); no .py file over 400 lines under marketplace/ and matching/
+## (tools/check_file_sizes.py)
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict --follow-imports=silent matching marketplace/ledger
+	$(BIN)/mypy --strict --follow-imports=silent matching marketplace/ledger marketplace/policy
 	@out="$$($(BIN)/mypy marketplace)"; status=$$?; \
 	printf '%s\n' "$$out" | $(BIN)/mypy-baseline filter --no-colors && [ $$status -le 1 ]
 	$(BIN)/python tools/check_file_sizes.py
