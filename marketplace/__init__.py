@@ -111,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.opendata import views as opendata_views
     from marketplace.plans import api as plans_api
     from marketplace.plans import views as plan_views
+    from marketplace.policy import api as policy_api
     from marketplace.public import views as public_views
     from marketplace.reports import views as report_views
     from marketplace.transparency import api as transparency_api
@@ -144,6 +145,7 @@ def register_blueprints(app: Flask) -> None:
         disbursements_api.bp,
         opendata_api.bp,
         transparency_api.bp,
+        policy_api.bp,
     ):
         api.register_blueprint(api_bp)
         csrf.exempt(api_bp)  # token-authenticated only; never reads the session cookie

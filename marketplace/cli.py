@@ -1,4 +1,4 @@
-"""Command line (API.md): users create, tokens create, demo, pii rotate."""
+"""Command line (API.md): users create, tokens create, demo, pii rotate, policy import/show."""
 
 from __future__ import annotations
 
@@ -105,7 +105,9 @@ def demo() -> None:
 
 def register(app: Flask) -> None:
     from marketplace.jobs.cli import register_cli
+    from marketplace.policy.cli import policy_cli
 
     for command in (users_cli, tokens_cli, pii_cli, ledger_cli, demo):
         app.cli.add_command(command)
+    app.cli.add_command(policy_cli)
     register_cli(app)

@@ -10,4 +10,5 @@ from marketplace.ngos import models as ngos  # noqa: F401
 from marketplace.notifications import models as notifications  # noqa: F401
 from marketplace.payments import models as payments  # noqa: F401
 from marketplace.plans import models as plans  # noqa: F401
+from marketplace.policy import models as policy  # noqa: F401
 from marketplace.reports import models as reports  # noqa: F401

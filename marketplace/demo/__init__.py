@@ -23,6 +23,7 @@ from marketplace.demo.people import (
     load_users,
     register_ngos,
 )
+from marketplace.demo.policies import load_policies
 from marketplace.demo.stories import STORIES, case_data
 from marketplace.demo.support import (
     case_follow_up,
@@ -51,6 +52,7 @@ def load_demo(n_cases: int = 45) -> str:
     users = load_users(orgs)
     register_ngos(orgs, users["reviewer@demo.jjn.cn"])
     load_projects(users)
+    load_policies()
     existing = db.session.scalar(select(func.count()).select_from(Case)) or 0
     if existing:
         return (
