@@ -16,8 +16,8 @@ bp = Blueprint("policy_api", __name__, url_prefix="/api/v1", description="Local 
 
 @bp.route("/policies")
 class Policies(MethodView):
-    @bp.arguments(schemas.PolicyArgs, location="query")
-    @bp.response(200, schemas.PolicySchema)
+    @bp.arguments(schemas.PolicyArgs, location="query")  # type: ignore[untyped-decorator]
+    @bp.response(200, schemas.PolicySchema)  # type: ignore[untyped-decorator]
     def get(self, args: dict[str, Any]) -> Any:
         """The policy version in force for ``region`` (2, 4 or 6 digits) on ``on`` (default today):
         the most specific region prefix with a version in force wins (county, city, province).
