@@ -228,7 +228,7 @@ def import_rows(rows: Iterable[Mapping[str, Any]], *, first_row: int = 2) -> int
         parsed.append(args)
     if errors:
         raise ValidationFailed(
-            _l("The file was not imported: %(n)d problems.", n=len(errors)), {"rows": errors}
+            _l("The file was not imported. Problems found: %(n)d.", n=len(errors)), {"rows": errors}
         )
     for args in parsed:
         add_version(**args)
@@ -240,7 +240,7 @@ def _header_errors(header: Iterable[Any]) -> None:
     missing = [c for c in COLUMNS if c not in names]
     if missing:
         raise ValidationFailed(
-            _l("The file was not imported: %(n)d problems.", n=len(missing)),
+            _l("The file was not imported. Problems found: %(n)d.", n=len(missing)),
             {"rows": [{"row": 1, "field": c, "message": "missing column"} for c in missing]},
         )
 
