@@ -252,3 +252,11 @@ def test_the_demo_seeds_jingzhou(ctx: Flask) -> None:
     assert services.policy_in_force("421002", on).dibao_fen == 130_100
     assert services.policy_in_force("421022", on).version == "4210-2026"
     assert services.to_policy(services.policy_in_force("421003", on)).bands == EXAMPLE_CITY_BANDS
+
+
+def test_the_404_message_speaks_chinese(client: FlaskClient) -> None:
+    response = client.get(
+        "/api/v1/policies?region=421002&on=2026-01-01", headers={"Accept-Language": "zh-CN"}
+    )
+    assert response.status_code == 404
+    assert response.get_json()["message"] == "该地区在此日期没有施行中的救助政策。"
