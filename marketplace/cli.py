@@ -127,7 +127,8 @@ def import_policies(file: Path) -> None:
             click.echo(f"row {problem['row']}: {problem['field']}: {problem['message']}", err=True)
         if not exc.details.get("rows"):
             click.echo(f"{exc.message} {exc.details or ''}".strip(), err=True)
-        click.echo(f"{exc.message} Nothing was imported.", err=True)
+        found = len(exc.details.get("rows", [])) or 1
+        click.echo(f"{found} problem(s) found; nothing was imported.", err=True)
         raise SystemExit(1) from exc
     click.echo(f"imported {count} policy versions")
 

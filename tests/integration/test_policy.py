@@ -165,6 +165,7 @@ def test_cli_import_and_show(app: Flask, tmp_path: Path) -> None:
     result = runner.invoke(args=["policy", "import", str(bad)])
     assert result.exit_code == 1
     assert "row 2: paperwork_days" in result.output
+    assert "nothing was imported" in result.output
     with app.app_context():
         assert _count() == 0
     good = _write(
